@@ -1,0 +1,239 @@
+// The storage engine's public contract. The S3 layer (src/s3, src/http) talks to the engine
+// only through these types; everything else under src/store is private to the engine.
+//
+// Shape of a PUT, as the HTTP layer sees it:
+//   const w = engine.createWriter({ checksums: ['CRC32'], expectedSizeBytes })
+//   w.write(chunk)  // synchronous copy into a pooled shared block; false => pause the client until w.onDrain
+//   const data = await w.finish()   // blocks encoded + appended to segments (NOT yet durable)
+//   ... S3 layer checks data.md5 / data.checksums / data.sha256 against what the client claimed ...
+//   const meta = await engine.commitObject({ bucket, key, data, ... })  // durable (group commit) + indexed
+// A writer that is aborted, or whose data is never committed, leaves only garbage in segments.
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+
+/** Erasure scheme: k data shards + m parity shards per block. */
+export interface ErasureScheme {
+  k: number;
+  m: number;
+}
+
+export interface EngineConfig {
+  /** Drive directories, in order. Their order is part of the on-disk format (checked at open). */
+  drives: string[];
+  /** Where the LMDB index lives (rebuildable from the segments). */
+  indexDir: string;
+  erasure: ErasureScheme;
+  /** Largest block a stream is cut into before erasure coding. Default 1 MiB. */
+  blockSizeBytes: number;
+  /** A segment file is closed and a new one started past this size. Default 1 GiB. */
+  segmentSizeBytes: number;
+  /** Group commit: how long the first write of a window may wait for company. Default 2 ms. */
+  commitWindowMs: number;
+  /** Group commit: a window is flushed early once it holds this many commits. Default 256. */
+  commitMaxBatch: number;
+  /** Budget of bytes held in shared blocks across all in-flight writes and reads. Default 256 MiB. */
+  inFlightBudgetBytes: number;
+  /** Piscina worker threads. Default: number of cores. */
+  workerThreads: number;
+  /** Piscina maxQueue: tasks waiting for a worker before submit fails with StoreError('Busy'). */
+  workerMaxQueue: number;
+}
+
+/** One error type for the storage layer; the S3 layer maps `code` to an S3 error in one place. */
+export type StoreErrorCode =
+  | 'NoSuchBucket'
+  | 'BucketExists'
+  | 'BucketNotEmpty'
+  | 'NoSuchKey'
+  | 'PreconditionFailed' // conditional commit lost (If-None-Match: * / If-Match)
+  | 'Busy' // in-flight budget or worker queue exhausted for too long → 503 SlowDown
+  | 'Unavailable' // too few healthy drives to write or to reconstruct → 503
+  | 'DataLoss' // more than m shards of a block are missing/corrupt: refuse, never return wrong bytes
+  | 'Aborted' // the writer was aborted
+  | 'InvalidArgument' // caller broke the contract (range out of bounds etc.)
+  | 'Internal';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+export interface WriterOptions {
+  /** Checksums the S3 layer needs computed over the whole stream (besides MD5, always computed). */
+  checksums?: readonly ChecksumAlgorithm[];
+  /** Also compute SHA-256 of the payload as hex (for a signed x-amz-content-sha256). */
+  sha256Hex?: boolean;
+  /** Declared length when known (Content-Length / x-amz-decoded-content-length); lets the pool size blocks. */
+  expectedSizeBytes?: number;
+  /** Placement seed, normally `${bucket}/${key}`: shard positions rotate by its hash. */
+  placementKey: string;
+}
+
+export interface ObjectWriter {
+  /** Copies `chunk` synchronously (the caller's buffer may die on return). false => stop feeding until onDrain. */
+  write(chunk: Uint8Array): boolean;
+  onDrain(callback: () => void): void;
+  /** All bytes written: waits for encoding and appends. Rejects with StoreError. */
+  finish(): Promise<WrittenData>;
+  /** Releases blocks; pending finish() rejects with StoreError('Aborted'). Idempotent. */
+  abort(reason?: string): void;
+  readonly bytesWritten: number;
+}
+
+/** Opaque to the S3 layer except the digests; `layout` is the engine's own description of where the bytes are. */
+export interface WrittenData {
+  sizeBytes: number;
+  md5Hex: string;
+  /** base64 of the big-endian digest, the S3 wire form, for each requested algorithm. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  sha256Hex?: string;
+  layout: Layout;
+}
+
+/** A layout is a list of extents; an object made by multipart completion or copy concatenates existing ones. */
+export interface Layout {
+  extents: Extent[];
+}
+export interface Extent {
+  sizeBytes: number;
+  blockSizeBytes: number;
+  k: number;
+  m: number;
+  /** One entry per block, in order. */
+  blocks: BlockLocation[];
+}
+export interface BlockLocation {
+  /** Bytes of object data in this block (the last one is usually short). */
+  dataBytes: number;
+  shardBytes: number;
+  /** k+m entries, data shards first. null = shard not written (drive offline at write time). */
+  shards: (ShardLocation | null)[];
+}
+export interface ShardLocation {
+  drive: number;
+  segment: number;
+  /** Offset of the shard record (header included) in the segment file. */
+  offset: number;
+  /** xxHash64 of the shard payload, as 16 hex digits. */
+  xxh64: string;
+}
+
+export interface SystemMeta {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  sizeBytes: number;
+  etag: string;
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+export interface ObjectMeta {
+  bucket: string;
+  key: string;
+  sizeBytes: number;
+  /** Without quotes: 32 hex digits, or `<hex>-<n>` for multipart. */
+  etag: string;
+  lastModifiedMs: number;
+  /** Engine-wide monotonic commit sequence: last commit wins. */
+  seq: number;
+  versionId: string;
+  system: SystemMeta;
+  /** x-amz-meta-* without the prefix, lower-case names. */
+  user: Record<string, string>;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+  /** Present for multipart objects (GetObject?partNumber=N, x-amz-mp-parts-count). */
+  parts?: PartInfo[];
+  layout: Layout;
+}
+
+export interface CommitRequest {
+  bucket: string;
+  key: string;
+  /** The object's bytes: a WrittenData layout, or a layout assembled from existing extents (copy, multipart). */
+  layout: Layout;
+  sizeBytes: number;
+  etag: string;
+  system: SystemMeta;
+  user: Record<string, string>;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+  parts?: PartInfo[];
+  /** Atomic with the commit: 'absent' = If-None-Match: *, otherwise the current ETag must equal it (If-Match). */
+  condition?: { ifAbsent?: boolean; ifEtag?: string };
+}
+
+export interface BucketMeta {
+  name: string;
+  createdMs: number;
+  owner: string;
+  /** Free-form settings the S3 layer persists (versioning, policies …). */
+  settings: Record<string, unknown>;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  /** Exclusive lower bound on the key. */
+  after?: string;
+  limit: number;
+}
+
+export interface ByteRange {
+  /** Inclusive first byte. */
+  start: number;
+  /** Inclusive last byte. */
+  end: number;
+}
+
+export interface Engine {
+  readonly config: EngineConfig;
+
+  createBucket(name: string, owner: string): Promise<BucketMeta>; // BucketExists
+  deleteBucket(name: string): Promise<void>; // NoSuchBucket | BucketNotEmpty
+  getBucket(name: string): BucketMeta | undefined;
+  listBuckets(): BucketMeta[];
+  updateBucketSettings(name: string, settings: Record<string, unknown>): Promise<BucketMeta>;
+
+  createWriter(options: WriterOptions): ObjectWriter;
+  /** Durable (fsynced, group commit) and indexed when it resolves. */
+  commitObject(request: CommitRequest): Promise<ObjectMeta>;
+  headObject(bucket: string, key: string): ObjectMeta | undefined;
+  /**
+   * Streams verified bytes of `meta` (as returned by headObject), `range` inclusive.
+   * Backpressure: the consumer pulls. Corrupt/missing shards are reconstructed; past m → StoreError('DataLoss').
+   */
+  readObject(meta: ObjectMeta, range?: ByteRange): AsyncIterable<Uint8Array>;
+  /** Removes the index entry and appends a delete record. Returns false if there was nothing. */
+  deleteObject(bucket: string, key: string): Promise<boolean>;
+  /** Ordered by key (UTF-8 byte order), keys > after, starting with prefix. */
+  listObjects(bucket: string, options: ListOptions): ObjectMeta[];
+
+  /** Generic namespaced records for the layers above (multipart uploads, parts). Durable like commits. */
+  putAux(namespace: string, id: string, value: unknown, layout?: Layout): Promise<void>;
+  getAux<T>(namespace: string, id: string): T | undefined;
+  deleteAux(namespace: string, id: string): Promise<void>;
+  listAux<T>(namespace: string, options: ListOptions): { id: string; value: T }[];
+
+  stats(): EngineStats;
+  /** Finishes in-flight commits, closes segments and the index. */
+  close(): Promise<void>;
+}
+
+export interface EngineStats {
+  inFlightBytes: number;
+  workerQueueDepth: number;
+  pendingCommits: number;
+  drives: { index: number; path: string; online: boolean }[];
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Real worker threads, real files, real servers: tests are I/O-heavy, so keep parallelism modest on 2 cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/interop/**', 'node_modules/**', 'dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
