@@ -1,0 +1,118 @@
+// Pooled SharedArrayBuffer blocks for the write path, with a byte budget. A block holds the data
+// region (k shards, contiguous, which is what the RS codec wants), the parity region (m shards) and
+// the k+m record headers the worker fills in, so shards go from the block straight to disk.
+//
+// Size classes keep a 4 KiB PUT from pinning a full 1.5 MiB block: a writer that declares its size
+// gets the smallest class that holds it.
+import { RECORD_HEADER_BYTES, alignUp } from './record.js';
+
+/** Data capacities of the small classes; the largest class is always blockSizeBytes. */
+const SMALL_CLASS_BYTES = [8 * 1024, 64 * 1024, 256 * 1024];
+/** Free blocks kept per class for reuse, at most, besides the budget limit. */
+const MAX_FREE_BLOCKS_PER_CLASS = 256;
+
+export interface BlockGeometry {
+  capacityBytes: number;
+  shardCapacityBytes: number;
+  parityOffset: number;
+  headerOffset: number;
+  totalBytes: number;
+}
+
+export function blockGeometry(capacityBytes: number, k: number, m: number): BlockGeometry {
+  const shardCapacityBytes = alignUp(Math.ceil(capacityBytes / k), 8);
+  const parityOffset = shardCapacityBytes * k;
+  const headerOffset = parityOffset + shardCapacityBytes * m;
+  return { capacityBytes, shardCapacityBytes, parityOffset, headerOffset, totalBytes: headerOffset + RECORD_HEADER_BYTES * (k + m) };
+}
+
+/** Shard size for a block holding dataBytes: a multiple of 8 (codec requirement), never 0. */
+export function shardBytesFor(dataBytes: number, k: number): number {
+  return Math.max(8, alignUp(Math.ceil(dataBytes / k), 8));
+}
+
+export interface Block {
+  readonly sab: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+  readonly geometry: BlockGeometry;
+  readonly classIndex: number;
+}
+
+export class BlockPool {
+  readonly classes: BlockGeometry[];
+  private readonly free: Block[][];
+  private inUse = 0;
+  private readonly drainWaiters = new Set<() => void>();
+
+  constructor(
+    readonly k: number,
+    readonly m: number,
+    readonly blockSizeBytes: number,
+    readonly budgetBytes: number,
+  ) {
+    const caps = [...SMALL_CLASS_BYTES.filter((c) => c < blockSizeBytes), blockSizeBytes];
+    this.classes = caps.map((c) => blockGeometry(c, k, m));
+    this.free = this.classes.map(() => []);
+  }
+
+  classFor(expectedSizeBytes: number | undefined): number {
+    if (expectedSizeBytes === undefined || expectedSizeBytes < 0) return this.classes.length - 1;
+    const i = this.classes.findIndex((g) => g.capacityBytes >= expectedSizeBytes);
+    return i < 0 ? this.classes.length - 1 : i;
+  }
+
+  get largestClass(): number {
+    return this.classes.length - 1;
+  }
+
+  get inUseBytes(): number {
+    return this.inUse;
+  }
+
+  get overBudget(): boolean {
+    return this.inUse >= this.budgetBytes;
+  }
+
+  /** Always succeeds: the caller's chunk must be accepted. Over budget, writers report false from write(). */
+  acquire(classIndex: number): Block {
+    const g = this.classes[classIndex]!;
+    this.inUse += g.totalBytes;
+    const reused = this.free[classIndex]!.pop();
+    if (reused) return reused;
+    const sab = new SharedArrayBuffer(g.totalBytes);
+    return { sab, bytes: new Uint8Array(sab), geometry: g, classIndex };
+  }
+
+  release(block: Block): void {
+    this.inUse -= block.geometry.totalBytes;
+    if (this.inUse < 0) throw new Error('block pool accounting went negative');
+    const list = this.free[block.classIndex]!;
+    const freeBytes = list.length * block.geometry.totalBytes;
+    if (list.length < MAX_FREE_BLOCKS_PER_CLASS && freeBytes + this.inUse < this.budgetBytes) list.push(block);
+    if (!this.overBudget && this.drainWaiters.size > 0) {
+      const waiters = [...this.drainWaiters];
+      this.drainWaiters.clear();
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Called once when the pool is back under budget (immediately-soon if it already is). */
+  onDrain(cb: () => void): void {
+    if (!this.overBudget) setImmediate(cb);
+    else this.drainWaiters.add(cb);
+  }
+
+  /** Accounts bytes held outside pooled blocks (read buffers) against the same budget. */
+  charge(bytes: number): void {
+    this.inUse += bytes;
+  }
+
+  uncharge(bytes: number): void {
+    this.inUse -= bytes;
+    if (!this.overBudget && this.drainWaiters.size > 0) {
+      const waiters = [...this.drainWaiters];
+      this.drainWaiters.clear();
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,508 @@
+// The engine: wires drives, segments, the worker pool, group commit and the index into the Engine
+// contract of api.ts. Metadata mutations all follow one shape: decide (conditions, existence) against
+// the index plus not-yet-applied commits, take the next sequence number, append the record, submit it
+// to group commit, resolve once it is durable and applied.
+import { promises as fsp } from 'node:fs';
+import type {
+  BucketMeta,
+  ByteRange,
+  CommitRequest,
+  Engine,
+  EngineConfig,
+  EngineStats,
+  Layout,
+  ListOptions,
+  ObjectMeta,
+  ObjectWriter,
+  WriterOptions,
+} from './api.js';
+import { StoreError } from './api.js';
+import { BlockPool } from './block-pool.js';
+import { type DriveSet, openDrives } from './drives.js';
+import { type CommitEntry, GroupCommit, type LogAppend } from './group-commit.js';
+import { initXxhash } from './hash.js';
+import { IndexDb } from './index-db.js';
+import { type LogBody, applyRecord } from './log-records.js';
+import { placeShards } from './placement.js';
+import { readObjectStream } from './reader.js';
+import { RecordType, encodeJsonRecord } from './record.js';
+import { type RecoveryReport, recover } from './recovery.js';
+import { RepairQueue } from './repair-queue.js';
+import { DriveSegments, type Segment, listSegments } from './segment.js';
+import { Writer } from './writer.js';
+import { Batcher } from '../workers/batcher.js';
+import { WorkerPool } from '../workers/pool.js';
+import type { EncodeItem, EncodeResult, ReadItem, ReadResult } from '../workers/tasks.js';
+
+/** Small blocks from many requests share one worker task up to these limits (see batcher.ts). */
+export const WORKER_BATCH_MAX_ITEMS = 64;
+export const WORKER_BATCH_MAX_BYTES = 512 * 1024;
+/** Longest S3 object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+export interface OpenOptions {
+  /** Discard the index and rebuild it from the segments. */
+  rebuild?: boolean;
+  /** Progress and recovery messages. */
+  log?: (message: string) => void;
+}
+
+type Pending<T> = { value: T | null; seq: number };
+
+export class StrataEngine implements Engine {
+  readonly repairQueue = new RepairQueue();
+  private seq: number;
+  private closed = false;
+  private readonly pendingObjects = new Map<string, Pending<ObjectMeta>>();
+  private readonly pendingBuckets = new Map<string, Pending<BucketMeta>>();
+  private readonly pendingBucketWrites = new Map<string, number>();
+  private readonly encodeBatcher: Batcher<EncodeItem, EncodeResult>;
+  private readonly readBatcher: Batcher<ReadItem, ReadResult>;
+  private readonly groupCommit: GroupCommit;
+  private readonly seedHex: string;
+
+  constructor(
+    readonly config: EngineConfig,
+    private readonly driveSet: DriveSet,
+    private readonly db: IndexDb,
+    private readonly segments: (DriveSegments | null)[],
+    private readonly pool: WorkerPool,
+    private readonly blockPool: BlockPool,
+    readonly recovery: RecoveryReport,
+  ) {
+    this.seq = recovery.lastSeq;
+    this.seedHex = driveSet.nodeId;
+    const limits = { maxItems: WORKER_BATCH_MAX_ITEMS, maxBytes: WORKER_BATCH_MAX_BYTES };
+    this.encodeBatcher = new Batcher(limits, (items) => pool.encode(items));
+    this.readBatcher = new Batcher(limits, (items) => pool.read(items));
+    this.groupCommit = new GroupCommit(config.commitWindowMs, config.commitMaxBatch, {
+      txn: (fn) => db.txn(fn),
+      checkpoint: (ends, lastSeq) => {
+        for (const [seg, end] of ends) db.bumpSegment(seg.drive, seg.number, { appliedBytes: end });
+        db.meta.putSync('lastSeq', lastSeq);
+      },
+    });
+  }
+
+  get nodeId(): string {
+    return this.driveSet.nodeId;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('Unavailable', 'engine is closed');
+  }
+
+  private onlineDrives(): number[] {
+    return this.driveSet.drives.filter((d) => d.online && this.segments[d.index]).map((d) => d.index);
+  }
+
+  // ---- log plumbing ----
+
+  private appendRecord(type: RecordType, body: LogBody, drives: Iterable<number>): LogAppend[] {
+    const rec = encodeJsonRecord(type, body, this.driveSet.seed);
+    const appends: LogAppend[] = [];
+    for (const d of drives) {
+      const segs = this.segments[d];
+      if (!segs) continue;
+      const { segment, offset, written } = segs.append([rec], rec.length);
+      appends.push({ segment, end: offset + rec.length, written });
+    }
+    if (appends.length === 0) throw new StoreError('Unavailable', 'no drive online to write a record');
+    return appends;
+  }
+
+  /** Record drives for a layout: every drive holding one of its shards, and at least m+1 drives. */
+  private recordDrives(layout: Layout | undefined): number[] {
+    const online = this.onlineDrives();
+    const set = new Set<number>();
+    if (layout) for (const e of layout.extents) for (const b of e.blocks) for (const s of b.shards) if (s && this.segments[s.drive]) set.add(s.drive);
+    const want = Math.min(online.length, this.config.erasure.m + 1);
+    for (const d of online) {
+      if (set.size >= want) break;
+      set.add(d);
+    }
+    return [...set];
+  }
+
+  private dependsOn(layout: Layout | undefined): Set<Segment> {
+    const out = new Set<Segment>();
+    if (!layout) return out;
+    for (const e of layout.extents)
+      for (const b of e.blocks)
+        for (const s of b.shards) {
+          const seg = s ? this.segments[s.drive]?.segment(s.segment) : undefined;
+          if (seg) out.add(seg);
+        }
+    return out;
+  }
+
+  private commit(type: RecordType, body: LogBody, drives: Iterable<number>, layout: Layout | undefined, settle: (ok: boolean) => void): Promise<void> {
+    let appends: LogAppend[];
+    try {
+      appends = this.appendRecord(type, body, drives);
+    } catch (err) {
+      settle(false);
+      return Promise.reject(err);
+    }
+    const entry: CommitEntry = {
+      seq: body.seq,
+      appends,
+      dependsOn: this.dependsOn(layout),
+      apply: () => applyRecord(this.db, type, body),
+      settle,
+    };
+    return this.groupCommit.submit(entry);
+  }
+
+  private nextSeq(): number {
+    return ++this.seq;
+  }
+
+  // ---- buckets ----
+
+  private bucketView(name: string): BucketMeta | undefined {
+    const p = this.pendingBuckets.get(name);
+    if (p) return p.value ?? undefined;
+    return this.db.buckets.get(name);
+  }
+
+  private setPendingBucket(name: string, value: BucketMeta | null, seq: number): (ok: boolean) => void {
+    this.pendingBuckets.set(name, { value, seq });
+    return () => {
+      if (this.pendingBuckets.get(name)?.seq === seq) this.pendingBuckets.delete(name);
+    };
+  }
+
+  async createBucket(name: string, owner: string): Promise<BucketMeta> {
+    this.assertOpen();
+    if (this.bucketView(name)) throw new StoreError('BucketExists', `bucket ${name} exists`);
+    const seq = this.nextSeq();
+    const bucketMeta: BucketMeta = { name, createdMs: Date.now(), owner, settings: {} };
+    await this.commit(RecordType.BucketCreate, { seq, bucketMeta }, this.onlineDrives(), undefined, this.setPendingBucket(name, bucketMeta, seq));
+    return bucketMeta;
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    this.assertOpen();
+    if (!this.bucketView(name)) throw new StoreError('NoSuchBucket', `bucket ${name} does not exist`);
+    const hasObject = [...this.db.objects.getKeys({ start: [name, ''], limit: 1 })].some((k) => k[0] === name);
+    if (hasObject || (this.pendingBucketWrites.get(name) ?? 0) > 0) throw new StoreError('BucketNotEmpty', `bucket ${name} is not empty`);
+    const seq = this.nextSeq();
+    await this.commit(RecordType.BucketDelete, { seq, name }, this.onlineDrives(), undefined, this.setPendingBucket(name, null, seq));
+  }
+
+  getBucket(name: string): BucketMeta | undefined {
+    return this.db.buckets.get(name);
+  }
+
+  listBuckets(): BucketMeta[] {
+    return [...this.db.buckets.getRange({})].map((e) => e.value);
+  }
+
+  async updateBucketSettings(name: string, settings: Record<string, unknown>): Promise<BucketMeta> {
+    this.assertOpen();
+    const cur = this.bucketView(name);
+    if (!cur) throw new StoreError('NoSuchBucket', `bucket ${name} does not exist`);
+    const seq = this.nextSeq();
+    const bucketMeta: BucketMeta = { ...cur, settings };
+    await this.commit(RecordType.BucketSettings, { seq, bucketMeta }, this.onlineDrives(), undefined, this.setPendingBucket(name, bucketMeta, seq));
+    return bucketMeta;
+  }
+
+  // ---- objects ----
+
+  createWriter(options: WriterOptions): ObjectWriter {
+    this.assertOpen();
+    const { k, m } = this.config.erasure;
+    const placed = placeShards(options.placementKey, this.config.drives.length, k + m);
+    const online = new Set(this.onlineDrives());
+    const shardDrives = placed.map((d) => (online.has(d) ? d : null));
+    if (shardDrives.includes(null) && online.size < k + 1) {
+      throw new StoreError('Unavailable', `only ${online.size} drives healthy; writing needs all placed drives or at least k+1=${k + 1}`);
+    }
+    return new Writer(
+      {
+        blockPool: this.blockPool,
+        encode: (item, bytes) => this.encodeBatcher.submit(item, bytes),
+        drives: this.segments,
+        k,
+        m,
+        seedHex: this.seedHex,
+      },
+      options,
+      shardDrives,
+    );
+  }
+
+  private objectView(bucket: string, key: string): ObjectMeta | undefined {
+    const p = this.pendingObjects.get(`${bucket}\u0000${key}`);
+    if (p) return p.value ?? undefined;
+    return this.db.objects.get([bucket, key]);
+  }
+
+  private setPendingObject(bucket: string, key: string, value: ObjectMeta | null, seq: number): (ok: boolean) => void {
+    const id = `${bucket}\u0000${key}`;
+    this.pendingObjects.set(id, { value, seq });
+    this.pendingBucketWrites.set(bucket, (this.pendingBucketWrites.get(bucket) ?? 0) + 1);
+    return () => {
+      if (this.pendingObjects.get(id)?.seq === seq) this.pendingObjects.delete(id);
+      const n = (this.pendingBucketWrites.get(bucket) ?? 1) - 1;
+      if (n <= 0) this.pendingBucketWrites.delete(bucket);
+      else this.pendingBucketWrites.set(bucket, n);
+    };
+  }
+
+  private validateLayout(req: CommitRequest): void {
+    let total = 0;
+    for (const e of req.layout.extents) {
+      if (e.k < 1 || e.m < 0 || e.k + e.m > this.config.drives.length) throw new StoreError('InvalidArgument', `bad extent scheme ${e.k}+${e.m}`);
+      let sum = 0;
+      for (const b of e.blocks) {
+        if (b.shards.length !== e.k + e.m || b.dataBytes <= 0 || b.dataBytes > b.shardBytes * e.k) throw new StoreError('InvalidArgument', 'malformed block in layout');
+        sum += b.dataBytes;
+      }
+      if (sum !== e.sizeBytes) throw new StoreError('InvalidArgument', `extent says ${e.sizeBytes} bytes, blocks hold ${sum}`);
+      total += sum;
+    }
+    if (total !== req.sizeBytes) throw new StoreError('InvalidArgument', `layout holds ${total} bytes, request says ${req.sizeBytes}`);
+  }
+
+  async commitObject(req: CommitRequest): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (Buffer.byteLength(req.key, 'utf8') > MAX_KEY_BYTES || req.key.length === 0) throw new StoreError('InvalidArgument', 'key must be 1..1024 UTF-8 bytes');
+    if (!this.bucketView(req.bucket)) throw new StoreError('NoSuchBucket', `bucket ${req.bucket} does not exist`);
+    this.validateLayout(req);
+    // Conditions are decided against every earlier commit (applied or still in its window): that is
+    // commit order, because sequence numbers are handed out right here, synchronously.
+    const cur = this.objectView(req.bucket, req.key);
+    if (req.condition?.ifAbsent && cur) throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key} exists`);
+    if (req.condition?.ifEtag !== undefined && (!cur || cur.etag !== req.condition.ifEtag)) {
+      throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key}: ETag does not match`);
+    }
+    const seq = this.nextSeq();
+    const meta: ObjectMeta = {
+      bucket: req.bucket,
+      key: req.key,
+      sizeBytes: req.sizeBytes,
+      etag: req.etag,
+      lastModifiedMs: Date.now(),
+      seq,
+      versionId: 'null',
+      system: req.system,
+      user: req.user,
+      checksums: req.checksums,
+      layout: req.layout,
+    };
+    if (req.checksumType) meta.checksumType = req.checksumType;
+    if (req.parts) meta.parts = req.parts;
+    const settle = this.setPendingObject(req.bucket, req.key, meta, seq);
+    await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(req.layout), req.layout, settle);
+    return meta;
+  }
+
+  headObject(bucket: string, key: string): ObjectMeta | undefined {
+    return this.db.objects.get([bucket, key]);
+  }
+
+  readObject(meta: ObjectMeta, range?: ByteRange): AsyncIterable<Uint8Array> {
+    this.assertOpen();
+    return readObjectStream(
+      {
+        read: (item, bytes) => this.readBatcher.submit(item, bytes),
+        fd: (drive, segment) => {
+          const segs = this.segments[drive];
+          return segs && this.driveSet.drives[drive]!.online ? segs.fd(segment) : -1;
+        },
+        seedHex: this.seedHex,
+        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
+        charge: (b) => this.blockPool.charge(b),
+        uncharge: (b) => this.blockPool.uncharge(b),
+      },
+      meta,
+      range,
+    );
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    if (!this.objectView(bucket, key)) return false;
+    const seq = this.nextSeq();
+    const settle = this.setPendingObject(bucket, key, null, seq);
+    await this.commit(RecordType.ObjectDelete, { seq, bucket, key }, this.onlineDrives(), undefined, settle);
+    return true;
+  }
+
+  listObjects(bucket: string, options: ListOptions): ObjectMeta[] {
+    const prefix = options.prefix ?? '';
+    const limit = Math.max(0, Math.floor(options.limit));
+    if (limit === 0) return [];
+    let start = prefix;
+    let skip: string | undefined;
+    if (options.after !== undefined && Buffer.compare(Buffer.from(options.after, 'utf8'), Buffer.from(prefix, 'utf8')) >= 0) {
+      start = options.after;
+      skip = options.after;
+    }
+    const out: ObjectMeta[] = [];
+    for (const { key, value } of this.db.objects.getRange({ start: [bucket, start] })) {
+      if (key[0] !== bucket || !key[1].startsWith(prefix)) break;
+      if (key[1] === skip) continue;
+      out.push(value);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  // ---- aux records ----
+
+  async putAux(namespace: string, id: string, value: unknown, layout?: Layout): Promise<void> {
+    this.assertOpen();
+    const seq = this.nextSeq();
+    const body = layout ? { seq, ns: namespace, id, value, layout } : { seq, ns: namespace, id, value };
+    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, () => undefined);
+  }
+
+  getAux<T>(namespace: string, id: string): T | undefined {
+    return this.db.aux.get([namespace, id])?.value as T | undefined;
+  }
+
+  /** The layout stored with an aux record, if any (multipart parts). */
+  getAuxLayout(namespace: string, id: string): Layout | undefined {
+    return this.db.aux.get([namespace, id])?.layout;
+  }
+
+  async deleteAux(namespace: string, id: string): Promise<void> {
+    this.assertOpen();
+    if (this.db.aux.get([namespace, id]) === undefined) return;
+    const seq = this.nextSeq();
+    await this.commit(RecordType.AuxDelete, { seq, ns: namespace, id }, this.onlineDrives(), undefined, () => undefined);
+  }
+
+  listAux<T>(namespace: string, options: ListOptions): { id: string; value: T }[] {
+    const prefix = options.prefix ?? '';
+    const out: { id: string; value: T }[] = [];
+    if (options.limit <= 0) return out;
+    let start = prefix;
+    let skip: string | undefined;
+    if (options.after !== undefined && Buffer.compare(Buffer.from(options.after, 'utf8'), Buffer.from(prefix, 'utf8')) >= 0) {
+      start = options.after;
+      skip = options.after;
+    }
+    for (const { key, value } of this.db.aux.getRange({ start: [namespace, start] })) {
+      if (key[0] !== namespace || !key[1].startsWith(prefix)) break;
+      if (key[1] === skip) continue;
+      out.push({ id: key[1], value: value.value as T });
+      if (out.length >= options.limit) break;
+    }
+    return out;
+  }
+
+  // ---- lifecycle ----
+
+  stats(): EngineStats {
+    return {
+      inFlightBytes: this.blockPool.inUseBytes,
+      workerQueueDepth: this.pool.queueDepth,
+      pendingCommits: this.groupCommit.pendingCount,
+      drives: this.driveSet.drives.map((d) => ({ index: d.index, path: d.path, online: d.online })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.groupCommit.drain();
+    await this.pool.destroy();
+    await Promise.all(this.segments.map((s) => s?.close()));
+    await this.db.close();
+  }
+}
+
+function validateConfig(config: EngineConfig): void {
+  const positive: (keyof EngineConfig)[] = ['blockSizeBytes', 'segmentSizeBytes', 'commitMaxBatch', 'inFlightBudgetBytes', 'workerThreads', 'workerMaxQueue'];
+  for (const k of positive) {
+    const v = config[k] as number;
+    if (!Number.isSafeInteger(v) || v <= 0) throw new StoreError('InvalidArgument', `config.${k} must be a positive integer, got ${v}`);
+  }
+  if (!(config.commitWindowMs >= 0)) throw new StoreError('InvalidArgument', 'config.commitWindowMs must be >= 0');
+  if (config.blockSizeBytes % 8 !== 0) throw new StoreError('InvalidArgument', 'config.blockSizeBytes must be a multiple of 8');
+  if (new Set(config.drives).size !== config.drives.length) throw new StoreError('InvalidArgument', 'config.drives has duplicates');
+}
+
+async function openIndex(config: EngineConfig, driveSet: DriveSet, forceRebuild: boolean, log: (m: string) => void): Promise<{ db: IndexDb; mode: 'replay' | 'rebuild' }> {
+  await fsp.mkdir(config.indexDir, { recursive: true });
+  if (forceRebuild) {
+    await IndexDb.destroy(config.indexDir);
+    return { db: IndexDb.open(config.indexDir), mode: 'rebuild' };
+  }
+  let db: IndexDb;
+  try {
+    db = IndexDb.open(config.indexDir);
+  } catch (err) {
+    log(`index unreadable (${(err as Error).message}): rebuilding from segments`);
+    await IndexDb.destroy(config.indexDir);
+    return { db: IndexDb.open(config.indexDir), mode: 'rebuild' };
+  }
+  const state = db.usable(driveSet.nodeId);
+  if (state === 'foreign') {
+    await db.close();
+    throw new StoreError('Internal', `index at ${config.indexDir} belongs to another node than drives (${driveSet.nodeId}): foreign drive set`);
+  }
+  if (state === 'missing') {
+    log('index missing or incomplete: rebuilding from segments');
+    await db.close();
+    await IndexDb.destroy(config.indexDir);
+    return { db: IndexDb.open(config.indexDir), mode: 'rebuild' };
+  }
+  return { db, mode: 'replay' };
+}
+
+export async function openEngine(config: EngineConfig, options: OpenOptions = {}): Promise<StrataEngine> {
+  const log = options.log ?? (() => undefined);
+  validateConfig(config);
+  await initXxhash();
+  const driveSet = await openDrives(config);
+  const { db, mode } = await openIndex(config, driveSet, options.rebuild === true, log);
+  let pool: WorkerPool | undefined;
+  const segments: (DriveSegments | null)[] = [];
+  try {
+    const report = await recover(db, driveSet, mode);
+    if (report.truncated.length > 0) log(`recovery cut ${report.truncated.length} torn segment tail(s)`);
+    const maxKnown = db.maxSegmentPerDrive(config.drives.length);
+    for (const d of driveSet.drives) {
+      if (!d.online) {
+        segments.push(null);
+        continue;
+      }
+      const onDisk = await listSegments(d.path);
+      // Never reuse a segment number: old layouts may still point at a lost file of that number.
+      const next = Math.max(maxKnown[d.index] ?? 0, onDisk[onDisk.length - 1] ?? 0) + 1;
+      const segs = new DriveSegments(d.index, d.path, next, config.segmentSizeBytes);
+      await segs.start();
+      segments.push(segs);
+    }
+    pool = new WorkerPool(config.workerThreads, config.workerMaxQueue);
+    const blockPool = new BlockPool(config.erasure.k, config.erasure.m, config.blockSizeBytes, config.inFlightBudgetBytes);
+    return new StrataEngine(config, driveSet, db, segments, pool, blockPool, report);
+  } catch (err) {
+    await Promise.all(segments.map((s) => s?.close()));
+    await pool?.destroy();
+    await db.close();
+    throw err;
+  }
+}
+
+/** `strata admin rebuild-index`: discards the index and rebuilds it from the segments. The node must be stopped. */
+export async function rebuildIndex(config: EngineConfig): Promise<RecoveryReport> {
+  validateConfig(config);
+  await initXxhash();
+  const driveSet = await openDrives(config, { create: false });
+  await IndexDb.destroy(config.indexDir);
+  await fsp.mkdir(config.indexDir, { recursive: true });
+  const db = IndexDb.open(config.indexDir);
+  try {
+    return await recover(db, driveSet, 'rebuild');
+  } finally {
+    await db.close();
+  }
+}

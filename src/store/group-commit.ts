@@ -1,0 +1,127 @@
+// Group commit: commits that arrive within commitWindowMs (or until commitMaxBatch) share one
+// fdatasync per touched segment file and one LMDB transaction. Windows are flushed strictly one after
+// another, which is what makes the per-segment `dirty` flag sufficient (no concurrent fsync of a file)
+// and makes index order equal sequence order.
+import { StoreError } from './api.js';
+import type { Segment } from './segment.js';
+
+export interface LogAppend {
+  segment: Segment;
+  /** End offset of the record: the segment's checkpoint may advance to it once applied. */
+  end: number;
+  written: Promise<void>;
+}
+
+export interface CommitEntry {
+  seq: number;
+  appends: LogAppend[];
+  /** Segments holding data the record points at (shards): they must be durable too. */
+  dependsOn: Iterable<Segment>;
+  /** Index mutation, run inside the window's transaction in sequence order. */
+  apply: () => void;
+  /** Called whatever the outcome, after apply or failure (clears pending views). */
+  settle: (ok: boolean) => void;
+}
+
+interface Waiting {
+  entry: CommitEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitHooks {
+  /** Runs fn in one index transaction. */
+  txn: (fn: () => void) => void;
+  /** Inside the transaction: advance checkpoints and the last applied sequence number. */
+  checkpoint: (ends: Map<Segment, number>, lastSeq: number) => void;
+}
+
+export class GroupCommit {
+  private window: Waiting[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ready: Waiting[][] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  pendingCount = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxBatch: number,
+    private readonly hooks: GroupCommitHooks,
+  ) {}
+
+  submit(entry: CommitEntry): Promise<void> {
+    this.pendingCount++;
+    return new Promise<void>((resolve, reject) => {
+      this.window.push({ entry, resolve, reject });
+      if (this.window.length >= this.maxBatch) this.closeWindow();
+      else if (this.timer === undefined) this.timer = setTimeout(() => this.closeWindow(), this.windowMs);
+    });
+  }
+
+  private closeWindow(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.window.length === 0) return;
+    this.ready.push(this.window);
+    this.window = [];
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.ready.length > 0) {
+        // Windows that closed while the previous flush ran are merged: one fsync covers them all.
+        const batch = this.ready.flat();
+        this.ready = [];
+        await this.flush(batch);
+      }
+    } finally {
+      this.running = false;
+      if (this.window.length === 0 && this.ready.length === 0) {
+        const w = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const f of w) f();
+      }
+    }
+  }
+
+  private async flush(batch: Waiting[]): Promise<void> {
+    batch.sort((a, b) => a.entry.seq - b.entry.seq);
+    let failure: unknown;
+    try {
+      const writes: Promise<void>[] = [];
+      for (const w of batch) for (const a of w.entry.appends) writes.push(a.written);
+      await Promise.all(writes);
+      const toSync = new Set<Segment>();
+      for (const w of batch) {
+        for (const a of w.entry.appends) toSync.add(a.segment);
+        for (const s of w.entry.dependsOn) toSync.add(s);
+      }
+      await Promise.all([...toSync].filter((s) => s.dirty).map((s) => s.fdatasync()));
+      const ends = new Map<Segment, number>();
+      for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));
+      this.hooks.txn(() => {
+        for (const w of batch) w.entry.apply();
+        this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
+      });
+    } catch (err) {
+      failure = err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err });
+    }
+    for (const w of batch) {
+      this.pendingCount--;
+      w.entry.settle(failure === undefined);
+      if (failure === undefined) w.resolve();
+      else w.reject(failure);
+    }
+  }
+
+  /** Resolves when every submitted commit has been flushed (close() uses it). */
+  drain(): Promise<void> {
+    this.closeWindow();
+    if (!this.running && this.ready.length === 0 && this.window.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,95 @@
+// The LMDB index: objects, buckets, aux records and per-segment bookkeeping. It is only an index:
+// segments are the source of truth, so the environment is opened with noSync — every update it would
+// lose in a crash is re-applied from the segments by recovery (replay from the per-segment checkpoint,
+// which is written in the same transaction as the updates it covers).
+//
+// Keys are lmdb-js ordered-binary arrays: [bucket, key] sorts by bucket then by the UTF-8 bytes of the
+// key, which is S3's listing order, so prefix/start-after listing is one range scan.
+import { promises as fsp } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { BucketMeta, Layout, ObjectMeta } from './api.js';
+
+export const INDEX_FORMAT_VERSION = 1;
+
+export interface SegmentStats {
+  /** Records before this offset have been applied to the index (recovery replays from here). */
+  appliedBytes: number;
+  liveBytes: number;
+  garbageBytes: number;
+}
+
+export interface AuxEntry {
+  value: unknown;
+  layout?: Layout;
+  seq: number;
+}
+
+export class IndexDb {
+  private constructor(
+    readonly env: RootDatabase,
+    readonly objects: Database<ObjectMeta, [string, string]>,
+    readonly buckets: Database<BucketMeta, string>,
+    readonly aux: Database<AuxEntry, [string, string]>,
+    readonly segments: Database<SegmentStats, [number, number]>,
+    readonly meta: Database<unknown, string>,
+  ) {}
+
+  static open(dir: string): IndexDb {
+    const env = open({ path: dir, noSync: true, maxDbs: 8, mapSize: 64 * 1024 * 1024 * 1024 });
+    return new IndexDb(
+      env,
+      env.openDB({ name: 'objects', encoding: 'msgpack' }),
+      env.openDB({ name: 'buckets', encoding: 'msgpack' }),
+      env.openDB({ name: 'aux', encoding: 'msgpack' }),
+      env.openDB({ name: 'segments', encoding: 'msgpack' }),
+      env.openDB({ name: 'meta', encoding: 'msgpack' }),
+    );
+  }
+
+  static async destroy(dir: string): Promise<void> {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+
+  /** An index is usable when a complete build or a clean history of commits produced it. */
+  usable(nodeId: string): 'ok' | 'missing' | 'foreign' {
+    const id = this.meta.get('nodeId');
+    if (id === undefined || this.meta.get('formatVersion') !== INDEX_FORMAT_VERSION || this.meta.get('complete') !== true) return 'missing';
+    return id === nodeId ? 'ok' : 'foreign';
+  }
+
+  txn<T>(fn: () => T): T {
+    return this.env.transactionSync(fn);
+  }
+
+  get lastSeq(): number {
+    return (this.meta.get('lastSeq') as number | undefined) ?? 0;
+  }
+
+  segmentStats(drive: number, segment: number): SegmentStats | undefined {
+    return this.segments.get([drive, segment]);
+  }
+
+  /** Adds byte deltas and advances the checkpoint of a segment. Call inside txn(). */
+  bumpSegment(drive: number, segment: number, delta: { live?: number; garbage?: number; appliedBytes?: number }): void {
+    const cur = this.segments.get([drive, segment]) ?? { appliedBytes: 0, liveBytes: 0, garbageBytes: 0 };
+    const next: SegmentStats = {
+      appliedBytes: Math.max(cur.appliedBytes, delta.appliedBytes ?? 0),
+      liveBytes: cur.liveBytes + (delta.live ?? 0),
+      garbageBytes: cur.garbageBytes + (delta.garbage ?? 0),
+    };
+    this.segments.putSync([drive, segment], next);
+  }
+
+  maxSegmentPerDrive(driveCount: number): number[] {
+    const out = new Array<number>(driveCount).fill(0);
+    for (const { key } of this.segments.getRange({})) {
+      const [d, s] = key;
+      if (d < driveCount && s > out[d]!) out[d] = s;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}

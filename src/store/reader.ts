@@ -1,0 +1,106 @@
+// Read path: a byte range touches only the blocks it overlaps, and of each block only the data shards
+// it overlaps. A worker reads, verifies (xxHash64 of every shard) and, when a shard is missing or bad,
+// reconstructs from parity — so the main thread neither hashes nor waits on disk. Small blocks from many
+// readers share one task (batcher.ts). The consumer pulls; at most one block is prefetched.
+import type { BlockLocation, ByteRange, ObjectMeta } from './api.js';
+import { StoreError } from './api.js';
+import type { ReadItem, ReadResult, ReadShard } from '../workers/tasks.js';
+
+export interface ReaderContext {
+  read: (item: ReadItem, bytes: number) => Promise<ReadResult>;
+  /** Read descriptor for a segment; -1 if unavailable (offline drive, missing file). */
+  fd: (drive: number, segment: number) => Promise<number> | number;
+  seedHex: string;
+  reportBad: (loc: { drive: number; segment: number; offset: number; shardIndex: number }, reason: string, meta: ObjectMeta) => void;
+  charge: (bytes: number) => void;
+  uncharge: (bytes: number) => void;
+}
+
+interface BlockSpan {
+  block: BlockLocation;
+  k: number;
+  m: number;
+  /** Object offset of the block's first byte. */
+  start: number;
+}
+
+function* blocksOf(meta: ObjectMeta): Generator<BlockSpan> {
+  let start = 0;
+  for (const ext of meta.layout.extents) {
+    for (const block of ext.blocks) {
+      yield { block, k: ext.k, m: ext.m, start };
+      start += block.dataBytes;
+    }
+  }
+}
+
+export function checkRange(meta: ObjectMeta, range: ByteRange | undefined): ByteRange | undefined {
+  if (range === undefined) return meta.sizeBytes === 0 ? undefined : { start: 0, end: meta.sizeBytes - 1 };
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start || end >= meta.sizeBytes) {
+    throw new StoreError('InvalidArgument', `range ${start}-${end} outside object of ${meta.sizeBytes} bytes`);
+  }
+  return range;
+}
+
+async function readBlock(ctx: ReaderContext, meta: ObjectMeta, span: BlockSpan, from: number, to: number): Promise<Uint8Array> {
+  const { block, k, m } = span;
+  const sb = block.shardBytes;
+  const regionBytes = sb * (k + m);
+  const sab = new SharedArrayBuffer(regionBytes);
+  let needMask = 0;
+  for (let i = Math.floor(from / sb); i <= Math.floor(to / sb); i++) needMask |= 1 << i;
+  const shards: (ReadShard | null)[] = await Promise.all(
+    block.shards.map(async (s) => (s === null ? null : { fd: await ctx.fd(s.drive, s.segment), offset: s.offset, xxh64: s.xxh64 })),
+  );
+  const res = await ctx.read({ sab, base: 0, k, m, shardBytes: sb, seed: ctx.seedHex, shards, needMask }, to - from + 1);
+  for (const b of res.bad) {
+    const loc = block.shards[b.index];
+    if (loc) ctx.reportBad({ drive: loc.drive, segment: loc.segment, offset: loc.offset, shardIndex: b.index }, b.reason, meta);
+  }
+  if (!res.ok) {
+    throw new StoreError('DataLoss', `${meta.bucket}/${meta.key}: block at ${span.start} has fewer than ${k} intact shards (${res.bad.map((b) => `#${b.index} ${b.reason}`).join(', ')})`);
+  }
+  return new Uint8Array(sab, from, to - from + 1);
+}
+
+export async function* readObjectStream(ctx: ReaderContext, meta: ObjectMeta, range: ByteRange | undefined): AsyncGenerator<Uint8Array> {
+  const r = checkRange(meta, range);
+  if (r === undefined) return;
+  const spans: BlockSpan[] = [];
+  for (const s of blocksOf(meta)) {
+    const end = s.start + s.block.dataBytes - 1;
+    if (end < r.start) continue;
+    if (s.start > r.end) break;
+    spans.push(s);
+  }
+  const start = (i: number): { p: Promise<Uint8Array>; bytes: number } => {
+    const s = spans[i]!;
+    const bytes = s.block.shardBytes * (s.k + s.m);
+    ctx.charge(bytes);
+    const from = Math.max(r.start, s.start) - s.start;
+    const to = Math.min(r.end, s.start + s.block.dataBytes - 1) - s.start;
+    const p = readBlock(ctx, meta, s, from, to);
+    p.catch(() => undefined); // observed below; avoid an unhandled rejection if the consumer stops early
+    return { p, bytes };
+  };
+  let next = spans.length > 0 ? start(0) : undefined;
+  let held = 0;
+  try {
+    for (let i = 0; i < spans.length; i++) {
+      const cur = next!;
+      held += cur.bytes;
+      next = i + 1 < spans.length ? start(i + 1) : undefined;
+      const data = await cur.p;
+      yield data;
+      ctx.uncharge(cur.bytes);
+      held -= cur.bytes;
+    }
+  } finally {
+    if (held > 0) ctx.uncharge(held);
+    if (next) {
+      const n = next;
+      n.p.finally(() => ctx.uncharge(n.bytes)).catch(() => undefined);
+    }
+  }
+}

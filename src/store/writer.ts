@@ -1,0 +1,227 @@
+// ObjectWriter: copies incoming chunks once into pooled shared blocks, has the workers encode and hash
+// each block (in order: the object's digest state travels from one block's task to the next), and
+// appends the k+m shards of every block straight from the shared block to the segments.
+import { createHash } from 'node:crypto';
+import type { BlockLocation, ChecksumAlgorithm, ObjectWriter, ShardLocation, WriterOptions, WrittenData } from './api.js';
+import { StoreError } from './api.js';
+import { type Block, type BlockPool, shardBytesFor } from './block-pool.js';
+import { RECORD_HEADER_BYTES } from './record.js';
+import type { DriveSegments } from './segment.js';
+import type { EncodeItem, EncodeResult, FinalDigests, HashState } from '../workers/tasks.js';
+
+/** Sealed blocks a writer may have in encoding/appending before write() asks the caller to pause. */
+export const MAX_PENDING_BLOCKS_PER_WRITER = 4;
+
+export interface WriterContext {
+  blockPool: BlockPool;
+  encode: (item: EncodeItem, bytes: number) => Promise<EncodeResult>;
+  /** Drive segment appenders by drive index; null = drive offline. */
+  drives: (DriveSegments | null)[];
+  k: number;
+  m: number;
+  seedHex: string;
+}
+
+export function emptyDigests(checksums: readonly ChecksumAlgorithm[], sha256Hex: boolean): FinalDigests {
+  const out: FinalDigests = { md5Hex: createHash('md5').digest('hex'), checksums: {} };
+  for (const a of checksums) {
+    if (a === 'CRC32' || a === 'CRC32C') out.checksums[a] = 'AAAAAA==';
+    else out.checksums[a] = createHash(a === 'SHA1' ? 'sha1' : 'sha256').digest('base64');
+  }
+  if (sha256Hex) out.sha256Hex = createHash('sha256').digest('hex');
+  return out;
+}
+
+export class Writer implements ObjectWriter {
+  bytesWritten = 0;
+  private current: Block | undefined;
+  private fill = 0;
+  private readonly blocks: (BlockLocation | undefined)[] = [];
+  private maxBlockBytes = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly appends: Promise<void>[] = [];
+  private state: HashState | undefined;
+  private digests: FinalDigests | undefined;
+  private pendingBlocks = 0;
+  private error: unknown;
+  private done = false;
+  private aborted = false;
+  private drainCallbacks: (() => void)[] = [];
+  private readonly checksums: readonly ChecksumAlgorithm[];
+  private readonly firstClass: number;
+
+  constructor(
+    private readonly ctx: WriterContext,
+    private readonly options: WriterOptions,
+    /** Drive of each shard position; null = offline at write time (shard recorded as null). */
+    private readonly shardDrives: (number | null)[],
+  ) {
+    this.checksums = [...new Set(options.checksums ?? [])];
+    this.firstClass = ctx.blockPool.classFor(options.expectedSizeBytes);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.aborted) throw new StoreError('Aborted', 'write after abort');
+    if (this.done) throw new StoreError('InvalidArgument', 'write after finish');
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.current === undefined) {
+        // Only the first block uses the declared-size class; if the caller sends more, continue in full blocks.
+        this.current = this.ctx.blockPool.acquire(this.blocks.length === 0 ? this.firstClass : this.ctx.blockPool.largestClass);
+        this.fill = 0;
+      }
+      const cap = this.current.geometry.capacityBytes;
+      if (this.fill === cap) {
+        // Sealed lazily, once more data proves it is not the last block (the last one finalises digests).
+        this.seal(false);
+        continue;
+      }
+      const n = Math.min(cap - this.fill, chunk.length - off);
+      this.current.bytes.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+    }
+    this.bytesWritten += chunk.length;
+    return !this.mustPause();
+  }
+
+  private mustPause(): boolean {
+    return this.ctx.blockPool.overBudget || this.pendingBlocks >= MAX_PENDING_BLOCKS_PER_WRITER;
+  }
+
+  onDrain(callback: () => void): void {
+    if (!this.mustPause()) {
+      setImmediate(callback);
+      return;
+    }
+    this.drainCallbacks.push(callback);
+    if (this.ctx.blockPool.overBudget) this.ctx.blockPool.onDrain(() => this.maybeDrain());
+  }
+
+  private maybeDrain(): void {
+    if (this.drainCallbacks.length === 0) return;
+    if (this.mustPause()) {
+      if (this.ctx.blockPool.overBudget) this.ctx.blockPool.onDrain(() => this.maybeDrain());
+      return;
+    }
+    const cbs = this.drainCallbacks;
+    this.drainCallbacks = [];
+    for (const cb of cbs) cb();
+  }
+
+  private seal(last: boolean): void {
+    const block = this.current!;
+    const dataBytes = this.fill;
+    this.current = undefined;
+    this.fill = 0;
+    const index = this.blocks.length;
+    this.blocks.push(undefined);
+    this.maxBlockBytes = Math.max(this.maxBlockBytes, block.geometry.capacityBytes);
+    this.pendingBlocks++;
+    const { k, m } = this.ctx;
+    const shardBytes = shardBytesFor(dataBytes, k);
+    const first = index === 0;
+    let appended: Promise<void> = Promise.resolve();
+    this.chain = this.chain.then(async () => {
+      if (this.aborted) throw new StoreError('Aborted', 'writer aborted');
+      const item: EncodeItem = {
+        sab: block.sab,
+        dataBytes,
+        shardBytes,
+        k,
+        m,
+        parityOffset: block.geometry.parityOffset,
+        headerOffset: block.geometry.headerOffset,
+        seed: this.ctx.seedHex,
+        first,
+        last,
+        checksums: this.checksums,
+        sha256Hex: this.options.sha256Hex === true,
+        ...(this.state ? { state: this.state } : {}),
+      };
+      const res = await this.ctx.encode(item, dataBytes);
+      this.state = res.state;
+      if (last) this.digests = res.digests;
+      appended = this.appendShards(block, index, dataBytes, shardBytes, res.shardXxh64);
+    });
+    const settled = this.chain
+      .then(() => appended)
+      .then(
+        () => undefined,
+        (err) => {
+          this.error ??= err;
+        },
+      )
+      .finally(() => {
+        this.ctx.blockPool.release(block);
+        this.pendingBlocks--;
+        this.maybeDrain();
+      });
+    this.appends.push(settled);
+  }
+
+  private appendShards(block: Block, index: number, dataBytes: number, shardBytes: number, hashes: string[]): Promise<void> {
+    const { k, m } = this.ctx;
+    const g = block.geometry;
+    const shards: (ShardLocation | null)[] = [];
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < k + m; i++) {
+      const d = this.shardDrives[i];
+      const drive = d === null || d === undefined ? null : this.ctx.drives[d];
+      if (d === null || d === undefined || !drive) {
+        shards.push(null);
+        continue;
+      }
+      const payloadOff = i < k ? i * shardBytes : g.parityOffset + (i - k) * shardBytes;
+      const header = new Uint8Array(block.sab, g.headerOffset + i * RECORD_HEADER_BYTES, RECORD_HEADER_BYTES);
+      const payload = new Uint8Array(block.sab, payloadOff, shardBytes);
+      const { segment, offset, written } = drive.append([header, payload], RECORD_HEADER_BYTES + shardBytes);
+      shards.push({ drive: d, segment: segment.number, offset, xxh64: hashes[i]! });
+      writes.push(written);
+    }
+    this.blocks[index] = { dataBytes, shardBytes, shards };
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  async finish(): Promise<WrittenData> {
+    if (this.aborted) throw new StoreError('Aborted', 'writer aborted');
+    if (this.done) throw new StoreError('InvalidArgument', 'finish called twice');
+    this.done = true;
+    if (this.current !== undefined && this.fill > 0) this.seal(true);
+    else if (this.current !== undefined) {
+      // Only possible when nothing was ever written into it.
+      this.ctx.blockPool.release(this.current);
+      this.current = undefined;
+    }
+    await Promise.all(this.appends);
+    if (this.aborted) throw new StoreError('Aborted', 'writer aborted');
+    if (this.error !== undefined) throw this.error instanceof StoreError ? this.error : new StoreError('Internal', String(this.error), { cause: this.error });
+    const digests = this.bytesWritten === 0 ? emptyDigests(this.checksums, this.options.sha256Hex === true) : this.digests!;
+    const blocks = this.blocks as BlockLocation[];
+    const data: WrittenData = {
+      sizeBytes: this.bytesWritten,
+      md5Hex: digests.md5Hex,
+      checksums: digests.checksums,
+      layout: {
+        extents:
+          this.bytesWritten === 0
+            ? []
+            : [{ sizeBytes: this.bytesWritten, blockSizeBytes: this.maxBlockBytes, k: this.ctx.k, m: this.ctx.m, blocks }],
+      },
+    };
+    if (digests.sha256Hex !== undefined) data.sha256Hex = digests.sha256Hex;
+    return data;
+  }
+
+  abort(_reason?: string): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    if (this.current !== undefined) {
+      this.ctx.blockPool.release(this.current);
+      this.current = undefined;
+    }
+    const cbs = this.drainCallbacks;
+    this.drainCallbacks = [];
+    for (const cb of cbs) setImmediate(cb);
+  }
+}

@@ -1,0 +1,198 @@
+// Piscina task module: erasure coding, per-shard xxHash64 and the object's digests (write path), and
+// shard reads + verification + reconstruction (read path). Runs on worker threads only; the payload is
+// the engine's SharedArrayBuffer, never copied in a message.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
+import { crc32c } from '@node-rs/crc32';
+import { createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
+import { initXxhash, xxh64 } from '../store/hash.js';
+import { RECORD_HEADER_BYTES, RecordType, readHeader, writeHeader } from '../store/record.js';
+import type { EncodeItem, EncodeResult, FinalDigests, HashState, ReadItem, ReadResult } from './tasks.js';
+
+const require = createRequire(import.meta.url);
+interface RsContext {
+  readonly __rs: unique symbol;
+}
+interface ReedSolomon {
+  create(k: number, m: number): RsContext;
+  encode(
+    ctx: RsContext,
+    sources: number,
+    targets: number,
+    buffer: Buffer,
+    bufferOffset: number,
+    bufferSize: number,
+    parity: Buffer,
+    parityOffset: number,
+    paritySize: number,
+    cb: (err: Error | undefined) => void,
+  ): void;
+}
+const RS = require('@ronomon/reed-solomon') as ReedSolomon;
+
+await initXxhash();
+// One resumable hasher per algorithm per worker; an object's state moves between workers via save()/load().
+const md5Hasher = await createMD5();
+const sha1Hasher = await createSHA1();
+const sha256Hasher = await createSHA256();
+
+const contexts = new Map<string, RsContext>();
+function rsContext(k: number, m: number): RsContext {
+  const key = `${k}+${m}`;
+  let c = contexts.get(key);
+  if (!c) {
+    c = RS.create(k, m);
+    contexts.set(key, c);
+  }
+  return c;
+}
+
+function rsEncode(k: number, m: number, sources: number, targets: number, buf: Buffer, dataOffset: number, parityOffset: number, shardBytes: number): Promise<void> {
+  // The codec asserts (aborting the process) on zero sizes or unaligned shards: refuse here instead.
+  if (shardBytes <= 0 || shardBytes % 8 !== 0 || m === 0) throw new Error(`rsEncode: bad shardBytes ${shardBytes} or m=${m}`);
+  return new Promise((resolve, reject) =>
+    RS.encode(rsContext(k, m), sources, targets, buf, dataOffset, shardBytes * k, buf, parityOffset, shardBytes * m, (err) => (err ? reject(err) : resolve())),
+  );
+}
+
+function hex16(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
+}
+
+function crcB64(v: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b.toString('base64');
+}
+
+function resumable(h: IHasher, state: Uint8Array | undefined): IHasher {
+  if (state) h.load(state);
+  else h.init();
+  return h;
+}
+
+/** Digests of one block's data, continuing `state`; final digests on the last block. */
+function hashBlock(item: EncodeItem, data: Uint8Array): { state?: HashState; digests?: FinalDigests } {
+  const want = new Set(item.checksums);
+  const sha256 = want.has('SHA256') || item.sha256Hex;
+  const st = item.state;
+  let crc32v = want.has('CRC32') ? zlib.crc32(data, st?.crc32 ?? 0) : undefined;
+  let crc32cv = want.has('CRC32C') ? crc32c(Buffer.from(data.buffer, data.byteOffset, data.length), st?.crc32c ?? 0) : undefined;
+  if (item.first && item.last) {
+    // Single-block object: node:crypto is faster than wasm (MD5 0.72 vs 0.54 GB/s, SHA-256 1.8 vs 0.3) and
+    // no state has to survive the task.
+    const checksums: FinalDigests['checksums'] = {};
+    const md5Hex = createHash('md5').update(data).digest('hex');
+    if (want.has('SHA1')) checksums.SHA1 = createHash('sha1').update(data).digest('base64');
+    let sha256Hex: string | undefined;
+    if (sha256) {
+      const d = createHash('sha256').update(data).digest();
+      if (want.has('SHA256')) checksums.SHA256 = d.toString('base64');
+      if (item.sha256Hex) sha256Hex = d.toString('hex');
+    }
+    if (crc32v !== undefined) checksums.CRC32 = crcB64(crc32v);
+    if (crc32cv !== undefined) checksums.CRC32C = crcB64(crc32cv);
+    return { digests: { md5Hex, checksums, ...(sha256Hex !== undefined ? { sha256Hex } : {}) } };
+  }
+  const md5 = resumable(md5Hasher, st?.md5).update(data);
+  if (!item.last) {
+    const state: HashState = { md5: md5.save() };
+    if (want.has('SHA1')) state.sha1 = resumable(sha1Hasher, st?.sha1).update(data).save();
+    if (sha256) state.sha256 = resumable(sha256Hasher, st?.sha256).update(data).save();
+    if (crc32v !== undefined) state.crc32 = crc32v;
+    if (crc32cv !== undefined) state.crc32c = crc32cv;
+    return { state };
+  }
+  const checksums: FinalDigests['checksums'] = {};
+  const md5Hex = md5.digest('hex');
+  if (want.has('SHA1')) checksums.SHA1 = Buffer.from(resumable(sha1Hasher, st?.sha1).update(data).digest('binary')).toString('base64');
+  let sha256Hex: string | undefined;
+  if (sha256) {
+    const d = Buffer.from(resumable(sha256Hasher, st?.sha256).update(data).digest('binary'));
+    if (want.has('SHA256')) checksums.SHA256 = d.toString('base64');
+    if (item.sha256Hex) sha256Hex = d.toString('hex');
+  }
+  if (crc32v !== undefined) checksums.CRC32 = crcB64(crc32v);
+  if (crc32cv !== undefined) checksums.CRC32C = crcB64(crc32cv);
+  return { digests: { md5Hex, checksums, ...(sha256Hex !== undefined ? { sha256Hex } : {}) } };
+}
+
+async function encodeOne(item: EncodeItem): Promise<EncodeResult> {
+  const { k, m, shardBytes, dataBytes } = item;
+  if (dataBytes <= 0 || dataBytes > shardBytes * k) throw new Error(`encode: dataBytes ${dataBytes} does not fit ${k}x${shardBytes}`);
+  const buf = Buffer.from(item.sab);
+  // Padding of the last shard must be zeros: parity and hashes cover it, and reads reconstruct it.
+  buf.fill(0, dataBytes, shardBytes * k);
+  const data = new Uint8Array(item.sab, 0, dataBytes);
+  // Parity runs on libuv's pool while this thread hashes the payload.
+  const parity = m > 0 ? rsEncode(k, m, (1 << k) - 1, ((1 << (k + m)) - 1) ^ ((1 << k) - 1), buf, 0, item.parityOffset, shardBytes) : Promise.resolve();
+  const hashed = hashBlock(item, data);
+  await parity;
+  const seed = BigInt(`0x${item.seed}`);
+  const shardXxh64: string[] = [];
+  for (let i = 0; i < k + m; i++) {
+    const off = i < k ? i * shardBytes : item.parityOffset + (i - k) * shardBytes;
+    const h = xxh64(new Uint8Array(item.sab, off, shardBytes));
+    shardXxh64.push(hex16(h));
+    writeHeader(buf, item.headerOffset + i * RECORD_HEADER_BYTES, RecordType.Shard, shardBytes, h, seed);
+  }
+  return { shardXxh64, ...hashed };
+}
+
+export async function encode(items: EncodeItem[]): Promise<EncodeResult[]> {
+  return Promise.all(items.map(encodeOne));
+}
+
+const headerScratch = Buffer.alloc(RECORD_HEADER_BYTES);
+
+/** Reads shard `index` into its slot and verifies header and payload; returns a failure reason or undefined. */
+function readShard(item: ReadItem, index: number, seed: bigint): string | undefined {
+  const loc = item.shards[index];
+  if (!loc) return 'missing';
+  if (loc.fd < 0) return 'segment unavailable';
+  const slot = new Uint8Array(item.sab, item.base + index * item.shardBytes, item.shardBytes);
+  let n: number;
+  try {
+    n = fs.readvSync(loc.fd, [headerScratch, slot], loc.offset);
+  } catch (err) {
+    return `read error ${(err as Error).message}`;
+  }
+  if (n !== RECORD_HEADER_BYTES + item.shardBytes) return 'short read';
+  const h = readHeader(headerScratch, 0, seed);
+  if (!h || h.type !== RecordType.Shard || h.payloadBytes !== item.shardBytes) return 'bad header';
+  const actual = xxh64(slot);
+  if (actual !== h.payloadXxh64 || hex16(actual) !== loc.xxh64) return 'checksum mismatch';
+  return undefined;
+}
+
+async function readOne(item: ReadItem): Promise<ReadResult> {
+  const { k, m } = item;
+  const seed = BigInt(`0x${item.seed}`);
+  const bad: ReadResult['bad'] = [];
+  let good = 0;
+  let goodMask = 0;
+  const tried = new Set<number>();
+  const attempt = (i: number): void => {
+    tried.add(i);
+    const reason = readShard(item, i, seed);
+    if (reason === undefined) {
+      good++;
+      goodMask |= 1 << i;
+    } else bad.push({ index: i, reason });
+  };
+  for (let i = 0; i < k; i++) if (item.needMask & (1 << i)) attempt(i);
+  const missingNeeded = item.needMask & ~goodMask;
+  if (missingNeeded === 0) return { bad, ok: true };
+  // Degraded: gather any k verified shards, then rebuild the needed data shards from them.
+  for (let i = 0; i < k + m && good < k; i++) if (!tried.has(i)) attempt(i);
+  if (good < k || m === 0) return { bad, ok: false };
+  const buf = Buffer.from(item.sab);
+  await rsEncode(k, m, goodMask, missingNeeded, buf, item.base, item.base + k * item.shardBytes, item.shardBytes);
+  return { bad, ok: true };
+}
+
+export async function read(items: ReadItem[]): Promise<ReadResult[]> {
+  return Promise.all(items.map(readOne));
+}

@@ -1,0 +1,53 @@
+// The Piscina pool behind the engine, with a bounded queue: when it is full, submitting fails fast with
+// StoreError('Busy') (→ 503 SlowDown) instead of queueing without limit.
+import { Piscina } from 'piscina';
+import { StoreError } from '../store/api.js';
+import type { EncodeItem, EncodeResult, ReadItem, ReadResult } from './tasks.js';
+import { workerFile } from './paths.js';
+
+export class WorkerPool {
+  private readonly piscina: Piscina;
+
+  constructor(
+    readonly threads: number,
+    readonly maxQueue: number,
+  ) {
+    this.piscina = new Piscina({
+      filename: workerFile('block-task'),
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue,
+      // Tasks are async (RS runs on libuv's pool); let a worker overlap two of them.
+      concurrentTasksPerWorker: 2,
+      idleTimeout: 60_000,
+    });
+  }
+
+  get queueDepth(): number {
+    return this.piscina.queueSize;
+  }
+
+  private run<T>(name: string, task: unknown): Promise<T> {
+    if (this.piscina.queueSize >= this.maxQueue) {
+      return Promise.reject(new StoreError('Busy', `worker queue full (${this.maxQueue} tasks waiting)`));
+    }
+    return (this.piscina.run(task, { name }) as Promise<T>).catch((err: unknown) => {
+      if (err instanceof StoreError) throw err;
+      const msg = (err as Error)?.message ?? String(err);
+      if (/queue is at limit/i.test(msg)) throw new StoreError('Busy', 'worker queue full', { cause: err });
+      throw new StoreError('Internal', `worker task ${name} failed: ${msg}`, { cause: err });
+    });
+  }
+
+  encode(items: EncodeItem[]): Promise<EncodeResult[]> {
+    return this.run('encode', items);
+  }
+
+  read(items: ReadItem[]): Promise<ReadResult[]> {
+    return this.run('read', items);
+  }
+
+  async destroy(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

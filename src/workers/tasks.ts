@@ -1,0 +1,70 @@
+// Messages between the engine and the block workers. Payload bytes never travel in them: both sides
+// see the same SharedArrayBuffer.
+import type { ChecksumAlgorithm } from '../store/api.js';
+
+/** Running digest state of one object, carried from block to block (hash-wasm save()/load()). */
+export interface HashState {
+  md5: Uint8Array;
+  sha1?: Uint8Array;
+  sha256?: Uint8Array;
+  crc32?: number;
+  crc32c?: number;
+}
+
+export interface FinalDigests {
+  md5Hex: string;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  sha256Hex?: string;
+}
+
+export interface EncodeItem {
+  sab: SharedArrayBuffer;
+  dataBytes: number;
+  shardBytes: number;
+  k: number;
+  m: number;
+  parityOffset: number;
+  headerOffset: number;
+  /** Node seed as 16 hex digits (record header hash seed). */
+  seed: string;
+  first: boolean;
+  last: boolean;
+  checksums: readonly ChecksumAlgorithm[];
+  sha256Hex: boolean;
+  state?: HashState;
+}
+
+export interface EncodeResult {
+  /** xxHash64 of each of the k+m shards, 16 hex digits. */
+  shardXxh64: string[];
+  state?: HashState;
+  digests?: FinalDigests;
+}
+
+export interface ReadShard {
+  fd: number;
+  /** Record offset (header included). */
+  offset: number;
+  xxh64: string;
+}
+
+export interface ReadItem {
+  sab: SharedArrayBuffer;
+  /** Start of this item's region in sab: k+m slots of shardBytes, data slots first. */
+  base: number;
+  k: number;
+  m: number;
+  shardBytes: number;
+  seed: string;
+  /** k+m entries; null = never written or its segment is unavailable. */
+  shards: (ReadShard | null)[];
+  /** Bitmask of data shards the caller needs. */
+  needMask: number;
+}
+
+export interface ReadResult {
+  /** Shard positions that were missing or failed verification. */
+  bad: { index: number; reason: string }[];
+  /** False when fewer than k good shards existed: nothing in the region may be used. */
+  ok: boolean;
+}
