@@ -41,10 +41,18 @@ export function isValidChecksumValue(algorithm: ChecksumAlgorithm, base64: strin
   return Buffer.from(base64, 'base64').length === DIGEST_BYTES[algorithm];
 }
 
-/** COMPOSITE: checksum of the concatenated binary part checksums, base64, then `-N`. */
+/**
+ * COMPOSITE: checksum of the concatenated binary part checksums, base64. Stored bare in ObjectMeta
+ * (objectHeaders appends `-N` from meta.parts); on the wire it is always `<base64>-N`.
+ */
 export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksumsBase64: readonly string[]): string {
   const joined = Buffer.concat(partChecksumsBase64.map((c) => Buffer.from(c, 'base64')));
-  return `${digestOf(algorithm, joined).toString('base64')}-${partChecksumsBase64.length}`;
+  return digestOf(algorithm, joined).toString('base64');
+}
+
+/** The wire form of a stored object checksum: COMPOSITE values carry the part count. */
+export function wireChecksum(value: string, checksumType: ChecksumType | undefined, partsCount: number): string {
+  return checksumType === 'COMPOSITE' ? `${value}-${partsCount}` : value;
 }
 
 export function supportsFullObject(algorithm: ChecksumAlgorithm): boolean {

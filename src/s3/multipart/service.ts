@@ -64,6 +64,8 @@ export interface CompleteResult {
   key: string;
   etag: string;
   sizeBytes: number;
+  partsCount: number;
+  /** As stored in ObjectMeta: COMPOSITE values without their `-N` (see wireChecksum). */
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
   checksumType?: ChecksumType;
   versionId?: string;
@@ -345,7 +347,8 @@ export class MultipartService {
       if (claimed !== undefined) {
         const mine = checksums[claimed.algorithm];
         // A composite value may be claimed with or without its "-N" suffix.
-        if (mine === undefined || (claimed.value !== mine && `${claimed.value}-${chosen.length}` !== mine)) {
+        const value = upload.checksumType === 'COMPOSITE' ? claimed.value.replace(/-\d+$/, '') : claimed.value;
+        if (mine === undefined || value !== mine) {
           throw new S3Error('BadDigest', `The ${claimed.algorithm} you specified did not match the calculated checksum.`);
         }
       }
@@ -659,6 +662,7 @@ function resultOf(m: CompletionRecord): CompleteResult {
     key: m.key,
     etag: m.etag,
     sizeBytes: m.sizeBytes,
+    partsCount: m.parts.length,
     checksums: m.checksums,
     ...(m.checksumType !== undefined ? { checksumType: m.checksumType } : {}),
     ...(m.versionId !== undefined ? { versionId: m.versionId } : {}),
