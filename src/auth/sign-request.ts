@@ -4,22 +4,24 @@
 
 import { AuthError } from './errors.js';
 import {
-  CHUNK_ALGORITHM,
   EMPTY_SHA256_HEX,
   SIGV4_ALGORITHM,
-  TRAILER_ALGORITHM,
   UNSIGNED_PAYLOAD,
   buildCanonicalRequest,
   buildStringToSign,
   canonicalHeaderValue,
   canonicalQueryFromPairs,
   canonicalUriFromRawPath,
+  chunkStringToSign,
   credentialScope,
   deriveSigningKey,
   formatAmzDate,
   hmacHex,
   sha256Hex,
+  trailerStringToSign,
 } from './sigv4.js';
+
+export { canonicalTrailers } from './sigv4.js';
 
 export interface SignRequestInput {
   method: string;
@@ -228,31 +230,16 @@ export interface ChunkSigner {
   readonly previousSignature: string;
 }
 
-function chunkStringToSign(ctx: ChunkSigningContext, prev: string, dataHashHex: string): string {
-  return CHUNK_ALGORITHM + '\n' + ctx.amzDate + '\n' + ctx.scope + '\n' + prev + '\n' + EMPTY_SHA256_HEX + '\n' + dataHashHex;
-}
-
-/** "name:value\n" per trailer, names lower-case and sorted: what x-amz-trailer-signature covers. */
-export function canonicalTrailers(trailers: Readonly<Record<string, string>>): string {
-  const names = Object.keys(trailers)
-    .map((n) => [n.toLowerCase(), trailers[n]!] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let out = '';
-  for (const [n, v] of names) out += n + ':' + v.trim() + '\n';
-  return out;
-}
-
+/** The x-amz-trailer-signature value for `trailers`, chained from the final chunk's signature. */
 export function trailerSignature(ctx: ChunkSigningContext, prevSignature: string, trailers: Readonly<Record<string, string>>): string {
-  const sts =
-    TRAILER_ALGORITHM + '\n' + ctx.amzDate + '\n' + ctx.scope + '\n' + prevSignature + '\n' + sha256Hex(canonicalTrailers(trailers));
-  return hmacHex(ctx.signingKey, sts);
+  return hmacHex(ctx.signingKey, trailerStringToSign(ctx.amzDate, ctx.scope, prevSignature, trailers));
 }
 
 export function createChunkSigner(ctx: ChunkSigningContext): ChunkSigner {
   let prev = ctx.seedSignature;
   const signer: ChunkSigner = {
     signChunk(data: Uint8Array): string {
-      prev = hmacHex(ctx.signingKey, chunkStringToSign(ctx, prev, data.length === 0 ? EMPTY_SHA256_HEX : sha256Hex(data)));
+      prev = hmacHex(ctx.signingKey, chunkStringToSign(ctx.amzDate, ctx.scope, prev, data.length === 0 ? EMPTY_SHA256_HEX : sha256Hex(data)));
       return prev;
     },
     encodeChunk(data: Uint8Array): Buffer {

@@ -368,3 +368,26 @@ export function isLowerHex64(s: string): boolean {
   }
   return true;
 }
+
+// ---------------------------------------------------------------------------------------------
+// aws-chunked streaming signatures (shared by the client signer and the server decoder).
+
+/** String to sign for one chunk of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body. */
+export function chunkStringToSign(amzDate: string, scope: string, previousSignature: string, chunkSha256Hex: string): string {
+  return CHUNK_ALGORITHM + '\n' + amzDate + '\n' + scope + '\n' + previousSignature + '\n' + EMPTY_SHA256_HEX + '\n' + chunkSha256Hex;
+}
+
+/** "name:value\n" per trailer, names lower-case and sorted, values trimmed: what x-amz-trailer-signature covers. */
+export function canonicalTrailers(trailers: Readonly<Record<string, string>>): string {
+  const entries: [string, string][] = [];
+  for (const n of Object.keys(trailers)) entries.push([n.toLowerCase(), trailers[n]!.trim()]);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let out = '';
+  for (const [n, v] of entries) out += n + ':' + v + '\n';
+  return out;
+}
+
+/** String to sign for the trailing-header chunk; previousSignature is the final (zero-length) chunk's. */
+export function trailerStringToSign(amzDate: string, scope: string, previousSignature: string, trailers: Readonly<Record<string, string>>): string {
+  return TRAILER_ALGORITHM + '\n' + amzDate + '\n' + scope + '\n' + previousSignature + '\n' + sha256Hex(canonicalTrailers(trailers));
+}
