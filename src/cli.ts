@@ -1,1 +1,150 @@
-export {};
+// Entry point: `strata server | admin rebuild-index | bench | help`. Every command has --help.
+
+import { loadConfig, knownFlags, parseFlags, renderFlagHelp, ConfigError, CONFIG_OPTIONS, DEFAULT_ACCESS_KEY_ID, type ServerConfig } from './config.js';
+import { createLogger, type Logger } from './observe/log.js';
+
+const USAGE = `Usage: strata <command> [flags]
+
+Commands:
+  server                 Run the S3 storage node
+  admin rebuild-index    Rebuild the LMDB index from the segment files (node must be stopped)
+  bench                  Benchmark harness (see: strata bench --help)
+  help                   This text
+
+Run 'strata <command> --help' for the flags of a command.`;
+
+const SERVER_HELP = `Usage: strata server [flags]
+
+Runs the S3-compatible node. Flags override STRATA_* environment variables, which override defaults.
+Root credentials come from STRATA_ACCESS_KEY / STRATA_SECRET_KEY; when unset, the documented
+defaults (${DEFAULT_ACCESS_KEY_ID} / strata-secret-key) are used and a warning is logged.
+Health: GET /health/live, GET /health/ready (503 while starting or draining). Metrics: GET /metrics.
+SIGTERM/SIGINT: readiness goes 503, new connections are refused, in-flight requests finish, the engine closes.
+
+Flags:
+${renderFlagHelp()}`;
+
+const ENGINE_FLAGS = new Set(['data', 'drives', 'index-dir', 'ec', 'log-level', ...CONFIG_OPTIONS.filter((o) => o.key.startsWith('engine.')).map((o) => o.flag)]);
+
+const REBUILD_HELP = `Usage: strata admin rebuild-index [flags]
+
+Discards the LMDB index and rebuilds it from the segment files on the drives. Stop the node first.
+
+Flags:
+${renderFlagHelp(CONFIG_OPTIONS.filter((o) => ENGINE_FLAGS.has(o.flag)))}`;
+
+function fail(message: string): never {
+  process.stderr.write(`strata: ${message}\n`);
+  process.exit(2);
+}
+
+async function runServer(argv: string[]): Promise<void> {
+  const { flags, rest } = parseFlags(argv, knownFlags());
+  if (flags['help']) {
+    process.stdout.write(SERVER_HELP + '\n');
+    return;
+  }
+  if (rest.length) fail(`unexpected argument '${rest[0]}' (see strata server --help)`);
+  const config: ServerConfig = loadConfig(flags, process.env);
+  const log = createLogger(config.logLevel);
+  if (config.usingDefaultCredentials) {
+    log.warn({ accessKeyId: config.accessKeyId }, 'STRATA_ACCESS_KEY / STRATA_SECRET_KEY not set: using the documented default root credentials. Set them before exposing this node.');
+  }
+  const { openEngine } = await import('./store/index.js');
+  const { startServer } = await import('./http/server.js');
+  const engine = await openEngine(config.engine, { log: (m) => log.info({ engine: true }, m) });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ engine, config, log });
+  } catch (err) {
+    await engine.close().catch(() => undefined);
+    throw err;
+  }
+  log.info({ address: config.address, port: server.port, region: config.region, domain: config.domain || undefined, drives: config.engine.drives, ec: config.engine.erasure }, 'strata serving');
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'draining');
+    void shutdown(server, engine, log).then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function shutdown(server: { close(): Promise<void> }, engine: { close(): Promise<void> }, log: Logger): Promise<void> {
+  await server.close();
+  await engine.close();
+  log.info('stopped');
+  log.flush?.();
+}
+
+async function runRebuild(argv: string[]): Promise<void> {
+  const { flags, rest } = parseFlags(argv, ENGINE_FLAGS);
+  if (flags['help']) {
+    process.stdout.write(REBUILD_HELP + '\n');
+    return;
+  }
+  if (rest.length) fail(`unexpected argument '${rest[0]}'`);
+  const config = loadConfig(flags, process.env);
+  const { rebuildIndex } = await import('./store/index.js');
+  const report = await rebuildIndex(config.engine);
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+async function runBench(argv: string[]): Promise<void> {
+  // The benchmark harness owns its CLI; it is loaded only when asked for.
+  const path = './bench/cli.js';
+  let mod: { main?: (argv: string[]) => Promise<number | void> };
+  try {
+    mod = (await import(path)) as typeof mod;
+  } catch (err) {
+    fail(`the benchmark harness is not available (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (typeof mod.main !== 'function') fail('the benchmark harness does not export main(argv)');
+  const code = await mod.main(argv);
+  if (typeof code === 'number' && code !== 0) process.exitCode = code;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'server':
+        return await runServer(rest);
+      case 'admin': {
+        const [sub, ...r] = rest;
+        if (sub === 'rebuild-index') return await runRebuild(r);
+        if (sub === undefined || sub === '--help' || sub === 'help') {
+          process.stdout.write('Usage: strata admin <rebuild-index> [flags]\n\n' + REBUILD_HELP + '\n');
+          return;
+        }
+        return fail(`unknown admin command '${sub}'`);
+      }
+      case 'bench':
+        return await runBench(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return;
+      default:
+        return fail(`unknown command '${cmd}'\n\n${USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+await main(process.argv.slice(2));

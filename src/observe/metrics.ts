@@ -1,0 +1,109 @@
+// Prometheus metrics (GET /metrics, unauthenticated): request counts and latency by operation and
+// status, payload bytes in/out, the engine's queue depth and in-flight bytes, event-loop utilisation.
+
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../store/api.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(op: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void;
+  inFlightRequests: Gauge;
+  admissionRejected: Counter;
+  render(): Promise<string>;
+  contentType: string;
+}
+
+export function createMetrics(engine: Engine, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
+  const requests = new Counter({
+    name: 'strata_s3_requests_total',
+    help: 'S3 requests by operation and HTTP status',
+    labelNames: ['op', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'strata_s3_request_duration_seconds',
+    help: 'S3 request latency by operation and HTTP status',
+    labelNames: ['op', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const bytesIn = new Counter({ name: 'strata_s3_bytes_in_total', help: 'Payload bytes received', labelNames: ['op'] as const, registers: [registry] });
+  const bytesOut = new Counter({ name: 'strata_s3_bytes_out_total', help: 'Payload bytes sent', labelNames: ['op'] as const, registers: [registry] });
+  const inFlightRequests = new Gauge({ name: 'strata_s3_in_flight_requests', help: 'Requests being served', registers: [registry] });
+  const admissionRejected = new Counter({
+    name: 'strata_s3_admission_rejected_total',
+    help: 'Requests answered 503 SlowDown because admission timed out or the connection cap was reached',
+    registers: [registry],
+  });
+  const safeStats = () => {
+    try {
+      return engine.stats();
+    } catch {
+      return undefined;
+    }
+  };
+  new Gauge({
+    name: 'strata_engine_in_flight_bytes',
+    help: 'Bytes held in shared blocks by in-flight writes and reads',
+    registers: [registry],
+    collect() {
+      const s = safeStats();
+      if (s) this.set(s.inFlightBytes);
+    },
+  });
+  new Gauge({
+    name: 'strata_engine_worker_queue_depth',
+    help: 'Tasks waiting for a worker thread',
+    registers: [registry],
+    collect() {
+      const s = safeStats();
+      if (s) this.set(s.workerQueueDepth);
+    },
+  });
+  new Gauge({
+    name: 'strata_engine_pending_commits',
+    help: 'Commits waiting for the group commit',
+    registers: [registry],
+    collect() {
+      const s = safeStats();
+      if (s) this.set(s.pendingCommits);
+    },
+  });
+  new Gauge({
+    name: 'strata_engine_drives_online',
+    help: 'Drives online',
+    registers: [registry],
+    collect() {
+      const s = safeStats();
+      if (s) this.set(s.drives.filter((d) => d.online).length);
+    },
+  });
+  let lastElu = performance.eventLoopUtilization();
+  new Gauge({
+    name: 'strata_event_loop_utilization',
+    help: 'Main-thread event-loop utilisation since the previous scrape (0..1)',
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.set(performance.eventLoopUtilization(now, lastElu).utilization);
+      lastElu = now;
+    },
+  });
+  return {
+    registry,
+    inFlightRequests,
+    admissionRejected,
+    observeRequest(op, status, seconds, bIn, bOut) {
+      const s = String(status);
+      requests.inc({ op, status: s });
+      latency.observe({ op, status: s }, seconds);
+      if (bIn > 0) bytesIn.inc({ op }, bIn);
+      if (bOut > 0) bytesOut.inc({ op }, bOut);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

@@ -1,0 +1,45 @@
+// The S3 layer's only contact with src/auth: authenticate a request, and build the aws-chunked
+// decoder for a streaming payload. Keeping it in one file means the auth API can move without
+// touching the operations.
+
+import { authenticate, type AuthResult } from '../auth/verify.js';
+import type { IdentityLookup } from '../auth/identities.js';
+import type { AuthInfo, RequestContext } from '../http/context.js';
+import { S3Error } from './errors.js';
+import { AwsChunkedDecoder, chunkedModeFor } from '../auth/chunked.js';
+
+export interface ChunkDecoder {
+  /** Synchronous: decoded payload goes to onData before push returns. Throws on bad framing/signature. */
+  push(chunk: Uint8Array): void;
+  end(): { trailers: Record<string, string>; decodedBytes: number };
+}
+
+/** Anonymous → AccessDenied; AuthError propagates (mapped by the error catalog). */
+export function authenticateRequest(ctx: RequestContext, identities: IdentityLookup, virtualHostBucket: string | undefined): AuthInfo {
+  const opts: Parameters<typeof authenticate>[2] = {
+    region: ctx.config.region,
+    nowMs: Date.now(),
+    maxSkewMs: ctx.config.limits.maxClockSkewMs,
+  };
+  if (virtualHostBucket !== undefined) opts.virtualHostBucket = virtualHostBucket;
+  const r = authenticate({ method: ctx.method, rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.headers }, identities, opts);
+  if (r.anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  const info: AuthInfo = { accessKeyId: r.accessKeyId, payloadMode: r.payloadMode, raw: r };
+  if (r.payloadSha256Hex !== undefined) info.payloadSha256Hex = r.payloadSha256Hex;
+  return info;
+}
+
+export function createChunkDecoder(
+  ctx: RequestContext,
+  opts: { onData: (chunk: Uint8Array) => void; expectTrailer: boolean; expectedDecodedLength?: number },
+): ChunkDecoder {
+  const r = ctx.auth?.raw as AuthResult | undefined;
+  const mode = r ? chunkedModeFor(r) : undefined;
+  if (!mode) throw new S3Error('InvalidRequest', 'aws-chunked body without a streaming x-amz-content-sha256.');
+  return new AwsChunkedDecoder({
+    onData: opts.onData,
+    expectTrailer: mode.expectTrailer,
+    ...(mode.signing ? { signing: mode.signing } : {}),
+    ...(opts.expectedDecodedLength !== undefined ? { expectedDecodedLength: opts.expectedDecodedLength } : {}),
+  });
+}

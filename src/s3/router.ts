@@ -1,0 +1,100 @@
+// THE routing table: (method, scope, sub-resource query keys, header) → S3 operation.
+// Order matters: the first matching route wins, so sub-resource routes come before plain ones.
+// Multipart routes are here already and answer NotImplemented until src/s3/multipart.ts sets
+// their handlers with setRouteHandler('CreateMultipartUpload', handler) & co.
+
+import type { RequestContext } from '../http/context.js';
+import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './bucket.js';
+import { putObject } from './object-put.js';
+import { getObject, headObject } from './object-get.js';
+import { deleteObject, deleteObjects } from './object-delete.js';
+import { copyObject } from './copy.js';
+import { listObjects } from './list.js';
+import {
+  UNSUPPORTED_BUCKET_SUBRESOURCES,
+  UNSUPPORTED_OBJECT_SUBRESOURCES,
+  getBucketAcl,
+  getBucketVersioning,
+  getObjectAcl,
+  getObjectTagging,
+  notImplemented,
+} from './subresources.js';
+
+export type S3Handler = (ctx: RequestContext) => Promise<void>;
+export type Scope = 'service' | 'bucket' | 'object';
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+
+export interface Route {
+  /** S3 operation name (logs, metrics, errors). */
+  op: string;
+  /** '*' = any method. */
+  method: Method | '*';
+  scope: Scope;
+  /** Every one of these query keys must be present. */
+  query?: readonly string[];
+  /** Matches when ANY of these query keys is present (sub-resource catch-alls). */
+  anyQuery?: readonly string[];
+  /** This request header must be present (CopyObject: x-amz-copy-source). */
+  header?: string;
+  handler: S3Handler;
+}
+
+export const ROUTES: Route[] = [
+  // service
+  { op: 'ListBuckets', method: 'GET', scope: 'service', handler: listBuckets },
+
+  // bucket sub-resources clients rely on
+  { op: 'GetBucketLocation', method: 'GET', scope: 'bucket', query: ['location'], handler: getBucketLocation },
+  { op: 'GetBucketVersioning', method: 'GET', scope: 'bucket', query: ['versioning'], handler: getBucketVersioning },
+  { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
+  { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
+  // multipart (bucket level)
+  { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: notImplemented },
+  // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
+  { op: 'UnsupportedBucketSubresource', method: '*', scope: 'bucket', anyQuery: UNSUPPORTED_BUCKET_SUBRESOURCES, handler: notImplemented },
+  { op: 'ListObjects', method: 'GET', scope: 'bucket', handler: listObjects },
+  { op: 'CreateBucket', method: 'PUT', scope: 'bucket', handler: createBucket },
+  { op: 'HeadBucket', method: 'HEAD', scope: 'bucket', handler: headBucket },
+  { op: 'DeleteBucket', method: 'DELETE', scope: 'bucket', handler: deleteBucket },
+
+  // multipart (object level) — handlers set by src/s3/multipart.ts
+  { op: 'CreateMultipartUpload', method: 'POST', scope: 'object', query: ['uploads'], handler: notImplemented },
+  { op: 'UploadPartCopy', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], header: 'x-amz-copy-source', handler: notImplemented },
+  { op: 'UploadPart', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], handler: notImplemented },
+  { op: 'CompleteMultipartUpload', method: 'POST', scope: 'object', query: ['uploadId'], handler: notImplemented },
+  { op: 'AbortMultipartUpload', method: 'DELETE', scope: 'object', query: ['uploadId'], handler: notImplemented },
+  { op: 'ListParts', method: 'GET', scope: 'object', query: ['uploadId'], handler: notImplemented },
+
+  // object sub-resources
+  { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
+  { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
+  { op: 'UnsupportedObjectSubresource', method: '*', scope: 'object', anyQuery: UNSUPPORTED_OBJECT_SUBRESOURCES, handler: notImplemented },
+
+  // objects
+  { op: 'GetObject', method: 'GET', scope: 'object', handler: getObject },
+  { op: 'HeadObject', method: 'HEAD', scope: 'object', handler: headObject },
+  { op: 'CopyObject', method: 'PUT', scope: 'object', header: 'x-amz-copy-source', handler: copyObject },
+  { op: 'PutObject', method: 'PUT', scope: 'object', handler: putObject },
+  { op: 'DeleteObject', method: 'DELETE', scope: 'object', handler: deleteObject },
+];
+
+/** Replace the handler of an existing route (how multipart plugs in). Throws on an unknown op. */
+export function setRouteHandler(op: string, handler: S3Handler): void {
+  const r = ROUTES.find((x) => x.op === op);
+  if (!r) throw new Error(`no route for operation ${op}`);
+  r.handler = handler;
+}
+
+export type RouteMatch = { route: Route } | { methodNotAllowed: true };
+
+export function matchRoute(method: string, scope: Scope, query: ReadonlyMap<string, string>, headers: Readonly<Record<string, string>>): RouteMatch {
+  for (const r of ROUTES) {
+    if (r.scope !== scope) continue;
+    if (r.method !== '*' && r.method !== method) continue;
+    if (r.query && !r.query.every((q) => query.has(q))) continue;
+    if (r.anyQuery && !r.anyQuery.some((q) => query.has(q))) continue;
+    if (r.header && headers[r.header] === undefined) continue;
+    return { route: r };
+  }
+  return { methodNotAllowed: true };
+}
