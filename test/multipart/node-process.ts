@@ -1,0 +1,67 @@
+// Spawns the real node binary (bin/strata.js → dist/, so `npm run build` first) on a data dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY } from '../../src/config.js';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NodeProcess {
+  child: ChildProcess;
+  endpoint: string;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export function spawnNode(dataDir: string, port: number, env: Record<string, string> = {}): NodeProcess {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/strata.js'), 'server', '--data', dataDir, '--port', String(port), '--address', '127.0.0.1'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, endpoint: `http://127.0.0.1:${port}`, port, output: () => out, exited };
+}
+
+export function sdkClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY },
+    maxAttempts: 1,
+  });
+}
+
+/** Polls until the node answers a TCP connect. */
+export async function waitListening(port: number, node: NodeProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (node.child.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${node.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
