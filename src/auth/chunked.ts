@@ -21,7 +21,7 @@ import {
   isLowerHex64,
   trailerStringToSign,
 } from './sigv4.js';
-import type { AuthResult } from './verify.js';
+import type { AuthResult } from './request.js';
 
 export interface ChunkSigning {
   seedSignature: string;

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { AuthError } from './errors.js';
 import type { Identity, IdentityLookup } from './identities.js';
 import { constantTimeEqual, formatAmzDate } from './sigv4.js';
-import { DEFAULT_MAX_SKEW_MS, decodeComponent, pickQueryParams, type AuthOptions, type AuthRequest, type AuthResult } from './verify.js';
+import { DEFAULT_MAX_SKEW_MS, decodeComponent, pickQueryParams, type AuthOptions, type AuthRequest, type AuthResult } from './request.js';
 
 /** Sub-resources that are part of the SigV2 canonical resource (botocore's list). */
 const SUBRESOURCES: ReadonlySet<string> = new Set([
