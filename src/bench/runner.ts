@@ -430,7 +430,8 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
       cpuPctOfMachine: cpuPctOfOneCore / cores,
       eventLoopUtilization: elu.utilization,
       eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
-      likelyClientBound: elu.utilization > 0.9 || cpuPctOfOneCore > 90,
+      // Sub-second phases are dominated by JIT and start-up work: too short to judge.
+      likelyClientBound: elapsedMs >= 1000 && (elu.utilization > 0.9 || cpuPctOfOneCore > 90),
     };
     if (usage.likelyClientBound) {
       notes.push(
