@@ -102,17 +102,10 @@ async function runRebuild(argv: string[]): Promise<void> {
 }
 
 async function runBench(argv: string[]): Promise<void> {
-  // The benchmark harness owns its CLI; it is loaded only when asked for.
-  const path = './bench/cli.js';
-  let mod: { main?: (argv: string[]) => Promise<number | void> };
-  try {
-    mod = (await import(path)) as typeof mod;
-  } catch (err) {
-    fail(`the benchmark harness is not available (${err instanceof Error ? err.message : String(err)})`);
-  }
-  if (typeof mod.main !== 'function') fail('the benchmark harness does not export main(argv)');
-  const code = await mod.main(argv);
-  if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  // The benchmark harness owns its CLI (src/bench/cli.ts); it is loaded only when asked for.
+  const { runBenchCli } = await import('./bench/cli.js');
+  const code = await runBenchCli(argv);
+  if (code !== 0) process.exitCode = code;
 }
 
 export async function main(argv: string[]): Promise<void> {

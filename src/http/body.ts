@@ -40,7 +40,11 @@ export class BodyReader {
     private readonly res: HttpResponse,
     private readonly onActivity: () => void,
     private readonly maxBytes: number,
-  ) {}
+    /** False when the headers say there is no body (no Content-Length/Transfer-Encoding, or length 0). */
+    hasBody = true,
+  ) {
+    if (!hasBody) this.complete = true;
+  }
 
   /** Must be called synchronously inside the uWS handler. */
   start(): void {

@@ -79,13 +79,17 @@ export class Responder {
     this.done();
   }
 
-  /** Headers only: HEAD, 304, 204. contentLength is what a GET would have sent. */
+  /**
+   * Headers only: HEAD, 304. contentLength is what a GET would have sent. uWS 20.30's
+   * endWithoutBody(n) closes the connection, so Content-Length is written as a plain header.
+   */
   sendHeadersOnly(status: number, headers: HeaderList, contentLength?: number, close = false): void {
     if (this.aborted || this.finished) return;
     this.res.cork(() => {
       this.writeHead(status, headers);
-      if (contentLength === undefined) this.res.endWithoutBody(undefined, close);
-      else this.res.endWithoutBody(contentLength, close);
+      if (contentLength !== undefined) this.res.writeHeader('Content-Length', String(contentLength));
+      if (close) this.res.end('', true);
+      else this.res.endWithoutBody();
     });
     this.done();
   }

@@ -15,6 +15,7 @@ import { S3Error, renderErrorXml, toS3Error } from '../s3/errors.js';
 import { matchRoute, type Scope } from '../s3/router.js';
 import { assertObjectKey, decodePathComponent } from '../s3/names.js';
 import { authenticateRequest } from '../s3/auth-glue.js';
+import { closeMultipart } from '../s3/multipart/handlers.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { BodyError, BodyReader } from './body.js';
 import { Responder } from './response.js';
@@ -305,7 +306,9 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       l.lastActivityMs = performance.now();
     };
     const responder = new Responder(res, [['x-amz-request-id', reqId], ['x-amz-id-2', hostId], ['Server', 'Strata']], touch);
-    const body = new BodyReader(res, touch, maxBodyBytes);
+    const cl = headers['content-length'];
+    const hasBody = headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
+    const body = new BodyReader(res, touch, maxBodyBytes, hasBody);
     const ctx: RequestContext = {
       reqId,
       startMs: l.lastActivityMs,
@@ -429,6 +432,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       clearInterval(sweep);
       for (const l of live) if (!l.ctx.aborted) l.ctx.res.res.close();
       (app as unknown as { close?: () => void }).close?.();
+      await closeMultipart(engine).catch((err: unknown) => log.warn({ err }, 'closing multipart service failed'));
       health.phase = 'stopped';
     },
   };

@@ -1,7 +1,7 @@
 // THE routing table: (method, scope, sub-resource query keys, header) → S3 operation.
 // Order matters: the first matching route wins, so sub-resource routes come before plain ones.
-// Multipart routes are here already and answer NotImplemented until src/s3/multipart.ts sets
-// their handlers with setRouteHandler('CreateMultipartUpload', handler) & co.
+// Multipart handlers live in src/s3/multipart/handlers.ts; setRouteHandler() swaps a handler
+// (tests, experiments) without editing the table.
 
 import type { RequestContext } from '../http/context.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './bucket.js';
@@ -19,6 +19,14 @@ import {
   getObjectTagging,
   notImplemented,
 } from './subresources.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+} from './multipart/handlers.js';
 
 export type S3Handler = (ctx: RequestContext) => Promise<void>;
 export type Scope = 'service' | 'bucket' | 'object';
@@ -49,7 +57,7 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
   { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
   // multipart (bucket level)
-  { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: notImplemented },
+  { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
   { op: 'UnsupportedBucketSubresource', method: '*', scope: 'bucket', anyQuery: UNSUPPORTED_BUCKET_SUBRESOURCES, handler: notImplemented },
   { op: 'ListObjects', method: 'GET', scope: 'bucket', handler: listObjects },
@@ -57,13 +65,13 @@ export const ROUTES: Route[] = [
   { op: 'HeadBucket', method: 'HEAD', scope: 'bucket', handler: headBucket },
   { op: 'DeleteBucket', method: 'DELETE', scope: 'bucket', handler: deleteBucket },
 
-  // multipart (object level) — handlers set by src/s3/multipart.ts
-  { op: 'CreateMultipartUpload', method: 'POST', scope: 'object', query: ['uploads'], handler: notImplemented },
-  { op: 'UploadPartCopy', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], header: 'x-amz-copy-source', handler: notImplemented },
-  { op: 'UploadPart', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], handler: notImplemented },
-  { op: 'CompleteMultipartUpload', method: 'POST', scope: 'object', query: ['uploadId'], handler: notImplemented },
-  { op: 'AbortMultipartUpload', method: 'DELETE', scope: 'object', query: ['uploadId'], handler: notImplemented },
-  { op: 'ListParts', method: 'GET', scope: 'object', query: ['uploadId'], handler: notImplemented },
+  // multipart (object level); uploadPart serves UploadPartCopy too (it checks x-amz-copy-source)
+  { op: 'CreateMultipartUpload', method: 'POST', scope: 'object', query: ['uploads'], handler: createMultipartUpload },
+  { op: 'UploadPartCopy', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], header: 'x-amz-copy-source', handler: uploadPart },
+  { op: 'UploadPart', method: 'PUT', scope: 'object', query: ['partNumber', 'uploadId'], handler: uploadPart },
+  { op: 'CompleteMultipartUpload', method: 'POST', scope: 'object', query: ['uploadId'], handler: completeMultipartUpload },
+  { op: 'AbortMultipartUpload', method: 'DELETE', scope: 'object', query: ['uploadId'], handler: abortMultipartUpload },
+  { op: 'ListParts', method: 'GET', scope: 'object', query: ['uploadId'], handler: listParts },
 
   // object sub-resources
   { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
