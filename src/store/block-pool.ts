@@ -86,9 +86,8 @@ export class BlockPool {
   release(block: Block): void {
     this.inUse -= block.geometry.totalBytes;
     if (this.inUse < 0) throw new Error('block pool accounting went negative');
-    const list = this.free[block.classIndex]!;
-    const freeBytes = list.length * block.geometry.totalBytes;
-    if (list.length < MAX_FREE_BLOCKS_PER_CLASS && freeBytes + this.inUse < this.budgetBytes) list.push(block);
+    const list = block.classIndex >= 0 ? this.free[block.classIndex]! : undefined;
+    if (list && list.length < MAX_FREE_BLOCKS_PER_CLASS && list.length * block.geometry.totalBytes + this.inUse < this.budgetBytes) list.push(block);
     if (!this.overBudget && this.drainWaiters.size > 0) {
       const waiters = [...this.drainWaiters];
       this.drainWaiters.clear();
@@ -102,17 +101,16 @@ export class BlockPool {
     else this.drainWaiters.add(cb);
   }
 
-  /** Accounts bytes held outside pooled blocks (read buffers) against the same budget. */
-  charge(bytes: number): void {
+  /**
+   * A pooled block whose shared buffer holds at least `bytes` (read path: k+m shard slots), or an
+   * unpooled one-off when a layout was written with bigger blocks than this pool's largest class.
+   */
+  acquireBytes(bytes: number): Block {
+    const i = this.classes.findIndex((g) => g.totalBytes >= bytes);
+    if (i >= 0) return this.acquire(i);
+    const g = { capacityBytes: bytes, shardCapacityBytes: bytes, parityOffset: bytes, headerOffset: bytes, totalBytes: bytes };
     this.inUse += bytes;
-  }
-
-  uncharge(bytes: number): void {
-    this.inUse -= bytes;
-    if (!this.overBudget && this.drainWaiters.size > 0) {
-      const waiters = [...this.drainWaiters];
-      this.drainWaiters.clear();
-      for (const w of waiters) w();
-    }
+    const sab = new SharedArrayBuffer(bytes);
+    return { sab, bytes: new Uint8Array(sab), geometry: g, classIndex: -1 };
   }
 }
