@@ -331,25 +331,30 @@ export function formatAmzDate(d: Date): string {
   return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Parse a strict YYYYMMDDTHHMMSSZ into epoch ms; undefined if malformed or not a real date. */
 export function parseAmzDate(s: string): number | undefined {
   if (s.length !== 16 || s.charCodeAt(8) !== 0x54 /* T */ || s.charCodeAt(15) !== 0x5a /* Z */) return undefined;
+  // Digit arithmetic instead of slice/Number: this runs twice per verify (~8% of it with slices).
+  let v = 0;
+  const d = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   for (let i = 0; i < 15; i++) {
     if (i === 8) continue;
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
+    v = s.charCodeAt(i) - 0x30;
+    if (v < 0 || v > 9) return undefined;
+    d[i] = v;
   }
-  const y = +s.slice(0, 4);
-  const mo = +s.slice(4, 6);
-  const d = +s.slice(6, 8);
-  const h = +s.slice(9, 11);
-  const mi = +s.slice(11, 13);
-  const se = +s.slice(13, 15);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return undefined;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-  // Reject 20130231 and friends: Date.UTC rolls them over into the next month.
-  if (new Date(ms).getUTCDate() !== d) return undefined;
-  return ms;
+  const y = d[0]! * 1000 + d[1]! * 100 + d[2]! * 10 + d[3]!;
+  const mo = d[4]! * 10 + d[5]!;
+  const day = d[6]! * 10 + d[7]!;
+  const h = d[9]! * 10 + d[10]!;
+  const mi = d[11]! * 10 + d[12]!;
+  const se = d[13]! * 10 + d[14]!;
+  if (mo < 1 || mo > 12 || day < 1 || h > 23 || mi > 59 || se > 60) return undefined;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (day > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  return Date.UTC(y, mo - 1, day, h, mi, se);
 }
 
 /** True for exactly 64 hex digits (either case). */

@@ -169,6 +169,13 @@ describe('dates', () => {
     for (const bad of ['', '20130524T010203', '2013-05-24T01:02:03Z', '20130231T000000Z', '20131324T000000Z', '20130524T250000Z', '2013052aT000000Z', '20130524t000000Z']) {
       expect(parseAmzDate(bad)).toBeUndefined();
     }
+    expect(parseAmzDate('20240229T000000Z')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseAmzDate('20000229T235959Z')).toBe(Date.UTC(2000, 1, 29, 23, 59, 59));
+    expect(parseAmzDate('20230229T000000Z')).toBeUndefined();
+    expect(parseAmzDate('21000229T000000Z')).toBeUndefined();
+    expect(parseAmzDate('20241231T000000Z')).toBe(Date.UTC(2024, 11, 31));
+    expect(parseAmzDate('20240431T000000Z')).toBeUndefined();
+    expect(parseAmzDate('20240100T000000Z')).toBeUndefined();
   });
 });
 
