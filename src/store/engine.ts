@@ -49,6 +49,17 @@ export interface OpenOptions {
 
 type Pending<T> = { value: T | null; seq: number };
 
+/** What relocate() re-points: an object, or an aux record carrying a layout (multipart part). */
+export type RelocateTarget = { kind: 'object'; bucket: string; key: string } | { kind: 'aux'; ns: string; id: string };
+
+export interface EngineInternals {
+  driveSet: DriveSet;
+  db: IndexDb;
+  /** By drive index; null = offline since open. Durability code may swap in a fresh one (replaced drive). */
+  segments: (DriveSegments | null)[];
+  seedHex: string;
+}
+
 export class StrataEngine implements Engine {
   readonly repairQueue = new RepairQueue();
   private seq: number;
@@ -395,6 +406,37 @@ export class StrataEngine implements Engine {
       if (out.length >= options.limit) break;
     }
     return out;
+  }
+
+  // ---- durability operations (scrub, repair, compaction, fsck, drive health: src/store/*.ts of issue #5) ----
+
+  /** The parts the durability operations work on. Not part of the Engine contract: the S3 layer must not use it. */
+  get internals(): EngineInternals {
+    return { driveSet: this.driveSet, db: this.db, segments: this.segments, seedHex: this.seedHex };
+  }
+
+  /**
+   * Points a live object or aux record at a layout whose shards moved (repair, compaction) with a new
+   * commit record that applies only while the entry is still the version `expectSeq` — at runtime and on
+   * replay alike (see applyRecord), so a concurrent overwrite or delete always wins. True if it applied.
+   */
+  async relocate(target: RelocateTarget, expectSeq: number, layout: Layout): Promise<boolean> {
+    this.assertOpen();
+    if (target.kind === 'object') {
+      const cur = this.objectView(target.bucket, target.key);
+      if (!cur || cur.seq !== expectSeq) return false;
+      const seq = this.nextSeq();
+      const meta: ObjectMeta = { ...cur, seq, layout };
+      const settle = this.setPendingObject(target.bucket, target.key, meta, seq);
+      await this.commit(RecordType.ObjectCommit, { seq, meta, ifSeq: expectSeq }, this.recordDrives(layout), layout, settle);
+      return this.db.objects.get([target.bucket, target.key])?.seq === seq;
+    }
+    const cur = this.db.aux.get([target.ns, target.id]);
+    if (!cur || cur.seq !== expectSeq || !cur.layout) return false;
+    const seq = this.nextSeq();
+    const body = { seq, ns: target.ns, id: target.id, value: cur.value, layout, ifSeq: expectSeq };
+    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, () => undefined);
+    return this.db.aux.get([target.ns, target.id])?.seq === seq;
   }
 
   // ---- lifecycle ----
