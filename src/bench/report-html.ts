@@ -35,7 +35,7 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .meta{color:#57606a;margin-bottom:16px}
 table{border-collapse:collapse;margin:8px 0 16px;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid #d0d7de;padding:4px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
+th,td{border-bottom:1px solid #d0d7de;padding:4px 10px;text-align:right}th:first-child,td:first-child,.l2 th:nth-child(2),.l2 td:nth-child(2){text-align:left}
 th{background:#f6f8fa}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:20px}
 .chart{border:1px solid #d0d7de;border-radius:6px;padding:10px;height:340px;position:relative}
@@ -117,9 +117,12 @@ ${runTable(r)}
 </div>`;
   const script = `
 const ops = Object.keys(DATA.ops);
-const secs = Array.from({length: DATA.timeline.seconds}, (_, i) => i + 1);
+// The last second is usually partial (the phase ends mid-second): scale it to a rate, or drop it when under half.
+const lastFrac = DATA.elapsedMs / 1000 - (DATA.timeline.seconds - 1);
+const shown = lastFrac < 0.5 && DATA.timeline.seconds > 1 ? DATA.timeline.seconds - 1 : DATA.timeline.seconds;
+const secs = Array.from({length: shown}, (_, i) => i + 1);
 const series = (field, scale) => ops.map((op, i) => ({ label: op, borderColor: color(i), backgroundColor: color(i), pointRadius: 2,
-  data: (DATA.timeline.perOp[op][field] || []).map((v) => v * scale) }));
+  data: (DATA.timeline.perOp[op][field] || []).slice(0, shown).map((v, s) => (s === DATA.timeline.seconds - 1 && lastFrac > 0 ? v / Math.min(1, lastFrac) : v) * scale) }));
 chart('c-ops', { type: 'line', data: { labels: secs, datasets: series('ops', 1) },
   options: { plugins: { title: { display: true, text: 'Throughput per second (ops/s)' } }, scales: { x: { title: { display: true, text: 'second' } }, y: { beginAtZero: true } } } });
 chart('c-mib', { type: 'line', data: { labels: secs, datasets: series('bytes', 1 / 1048576) },
@@ -162,9 +165,9 @@ export function renderCompareHtml(r: CompareResult): string {
 <div class="meta">${r.rounds} round(s), interleaved ${names.map(escapeHtml).join(' → ')} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine)}<br>
 ${r.targets.map((t) => `${escapeHtml(t.name)}: ${escapeHtml(t.endpoint)} (${t.kind})`).join(' · ')}</div>
 <h2>Medians over rounds</h2>
-<table><thead><tr><th>target</th><th>op</th><th>ops/s (median)</th><th>ops/s min..max</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+<table class="l2"><thead><tr><th>target</th><th>op</th><th>ops/s (median)</th><th>ops/s min..max</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <h2>Ratios to ${escapeHtml(names[0]!)} (per round: median, min..max)</h2>
-<table><thead><tr><th>ratio</th><th>op</th><th>ops/s</th><th>p50</th><th>p99</th></tr></thead><tbody>${ratioRows.join('')}</tbody></table>
+<table class="l2"><thead><tr><th>ratio</th><th>op</th><th>ops/s</th><th>p50</th><th>p99</th></tr></thead><tbody>${ratioRows.join('')}</tbody></table>
 ${r.clientBoundRuns ? `<div class="note">${r.clientBoundRuns} run(s) were client-bound: the generator may have been the limit.</div>` : ''}
 <div class="charts">
 <div class="chart"><canvas id="c-ops"></canvas></div>
@@ -214,11 +217,11 @@ export function renderTuneHtml(r: TuneResult): string {
   void bestCells;
   const body = `
 <h1>${escapeHtml(title)}</h1>
-<div class="meta">${r.cells.length} cell(s) · ${r.durationMs} ms per run · concurrency ${r.concurrency} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine)}<br>
+<div class="meta">${r.cells.length} cell(s) · ${r.durationMs} ms per run · ${r.rounds > 1 ? `medians of ${r.rounds} rounds` : 'one round'} · concurrency ${r.concurrency} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine)}<br>
 grid: ${r.grid.map((g) => `${escapeHtml(g.key)} (${escapeHtml(g.flag)}) = ${g.values.map(escapeHtml).join(', ')}`).join(' · ')}</div>
 <h2>Best per workload</h2><ul>${bestLines}</ul>
 <h2>All cells</h2>
-<table><thead><tr><th>cell</th><th>workload</th><th>ops/s</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+<table class="l2"><thead><tr><th>cell</th><th>workload</th><th>ops/s</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <div class="charts">${r.workloads.map((_, i) => `<div class="chart"><canvas id="c-w${i}"></canvas></div>`).join('')}</div>`;
   const script = `
 DATA.workloads.forEach((wl, i) => {

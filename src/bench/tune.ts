@@ -9,6 +9,7 @@ import { OUTPUT_FLAGS, UsageError, WORKLOAD_FLAGS, int, multi, str, workloadFrom
 import { startStrataNode } from './peers.js';
 import { ms, num, table } from './report-text.js';
 import { describeWorkload, machineInfo, runBench, WORKLOAD_OPS, type BenchResult, type RunHooks, type Workload, type WorkloadOp } from './runner.js';
+import { median } from './stats.js';
 import { parseDuration, parseSize, parseSizeDistribution } from './units.js';
 
 export const DEFAULT_MAX_CELLS = 24;
@@ -47,6 +48,7 @@ function ecText(v: string): string {
 export const TUNE_FLAGS: FlagSpec[] = [
   { name: 'workload', kind: 'string', arg: 'LIST', help: 'comma-separated op:size, e.g. put:4KiB,get:1MiB,mixed:1KiB..1MiB:log' },
   { name: 'grid', kind: 'string', arg: 'SPEC', help: `key=v1,v2;key=… (keys: ${[...new Set(Object.keys(GRID_KEYS))].join(', ')}, or any server flag)`, default: DEFAULT_GRID },
+  { name: 'rounds', kind: 'string', arg: 'N', help: 'repeat the whole grid N times (cells interleaved) and report medians', default: '1' },
   { name: 'max-cells', kind: 'string', arg: 'N', help: 'refuse grids with more cells than this', default: String(DEFAULT_MAX_CELLS) },
   { name: 'node-flag', kind: 'multi', arg: 'FLAG', help: 'extra flag for every node, e.g. --node-flag=--log-level=error' },
   ...WORKLOAD_FLAGS.filter((f) => f.name !== 'op' && f.name !== 'size' && f.name !== 'bucket').map((f) =>
@@ -155,6 +157,8 @@ export interface TuneResult {
   startedAt: string;
   machine: BenchResult['machine'];
   durationMs: number;
+  /** Each cell × workload ran this many times (cells interleaved per round); results are medians. */
+  rounds: number;
   concurrency: number;
   grid: { key: string; flag: string; values: string[] }[];
   workloads: TuneWorkload[];
@@ -189,56 +193,78 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
   const cells: TuneResult['cells'] = gridCells(axes).map((c) => ({ ...c, results: {} }));
   const startedAt = new Date().toISOString();
   let failedCells = 0;
-  const estimateS = (cells.length * workloads.length * ((base.durationMs ?? 0) + base.warmupMs)) / 1000;
-  info(`tune: ${cells.length} cell(s) × ${workloads.length} workload(s), ≥ ${estimateS.toFixed(0)} s of measurement`);
-  for (const [i, cell] of cells.entries()) {
-    info(`cell ${i + 1}/${cells.length}: ${cell.id}`);
-    let node;
-    try {
-      node = await startStrataNode({ flags: [...cell.flags, ...multi(a, 'node-flag')], name: `strata ${cell.id}` });
-    } catch (err) {
-      cell.error = (err as Error).message.split('\n')[0];
-      failedCells++;
-      info(`  could not start the node: ${cell.error}`);
-      continue;
-    }
-    try {
-      for (const wl of workloads) {
-        const w: Workload = { ...base, op: wl.op, size: parseSizeDistribution(wl.size) };
-        try {
-          const r = await runBench(node.target, w, hooks);
-          const s = Object.values(r.ops);
-          const main = r.ops[wl.op] ?? s[0];
-          cell.results[wl.name] = {
-            opsPerSec: r.total.opsPerSec,
-            mibPerSec: r.total.mibPerSec,
-            p50Ms: main?.latencyMs.p50 ?? NaN,
-            p99Ms: main?.latencyMs.p99 ?? NaN,
-            errors: r.total.errors,
-            clientBound: r.client.likelyClientBound,
-          };
-          info(`  ${describeWorkload(w)}: ${num(r.total.opsPerSec)} ops/s, ${num(r.total.mibPerSec, 2)} MiB/s, p99 ${ms(main?.latencyMs.p99 ?? NaN)} ms, errors ${r.total.errors}`);
-        } catch (err) {
-          cell.error = `${wl.name}: ${(err as Error).message}`;
-          info(`  ${wl.name} failed: ${(err as Error).message}`);
-        }
+  const rounds = int(a, 'rounds', 1, 1, 20);
+  const estimateS = (rounds * cells.length * workloads.length * ((base.durationMs ?? 0) + base.warmupMs)) / 1000;
+  info(`tune: ${rounds > 1 ? `${rounds} rounds × ` : ''}${cells.length} cell(s) × ${workloads.length} workload(s), ≥ ${estimateS.toFixed(0)} s of measurement`);
+  const perRound = new Map<string, Map<string, TuneCellResult[]>>(); // cell id → workload → one result per round
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, cell] of cells.entries()) {
+      info(`${rounds > 1 ? `round ${round + 1}/${rounds}, ` : ''}cell ${i + 1}/${cells.length}: ${cell.id}`);
+      let node;
+      try {
+        node = await startStrataNode({ flags: [...cell.flags, ...multi(a, 'node-flag')], name: `strata ${cell.id}` });
+      } catch (err) {
+        cell.error = (err as Error).message.split('\n')[0];
+        info(`  could not start the node: ${cell.error}`);
+        continue;
       }
-      if (cell.error) failedCells++;
-    } finally {
-      await node.stop();
+      try {
+        for (const wl of workloads) {
+          const w: Workload = { ...base, op: wl.op, size: parseSizeDistribution(wl.size) };
+          try {
+            const r = await runBench(node.target, w, hooks);
+            const s = Object.values(r.ops);
+            const main = r.ops[wl.op] ?? s[0];
+            const one: TuneCellResult = {
+              opsPerSec: r.total.opsPerSec,
+              mibPerSec: r.total.mibPerSec,
+              p50Ms: main?.latencyMs.p50 ?? NaN,
+              p99Ms: main?.latencyMs.p99 ?? NaN,
+              errors: r.total.errors,
+              clientBound: r.client.likelyClientBound,
+            };
+            const byWl = perRound.get(cell.id) ?? new Map<string, TuneCellResult[]>();
+            perRound.set(cell.id, byWl);
+            byWl.set(wl.name, [...(byWl.get(wl.name) ?? []), one]);
+            info(`  ${describeWorkload(w)}: ${num(one.opsPerSec)} ops/s, ${num(one.mibPerSec, 2)} MiB/s, p99 ${ms(one.p99Ms)} ms, errors ${one.errors}`);
+          } catch (err) {
+            cell.error = `${wl.name}: ${(err as Error).message}`;
+            info(`  ${wl.name} failed: ${(err as Error).message}`);
+          }
+        }
+      } finally {
+        await node.stop();
+      }
     }
+  }
+  for (const cell of cells) {
+    for (const [wl, list] of perRound.get(cell.id) ?? []) cell.results[wl] = medianResult(list);
+    if (cell.error) failedCells++;
   }
   return {
     schema: 'strata-bench-tune/1',
     startedAt,
     machine: machineInfo(),
     durationMs: base.durationMs ?? 0,
+    rounds,
     concurrency: base.concurrency,
     grid: axes.map((x) => ({ key: x.key, flag: x.flag, values: x.values })),
     workloads,
     cells,
     best: pickBest(workloads, cells),
     failedCells,
+  };
+}
+
+/** Median of each figure over rounds; errors are summed (a configuration with any error is never "best"). */
+export function medianResult(list: TuneCellResult[]): TuneCellResult {
+  return {
+    opsPerSec: median(list.map((x) => x.opsPerSec)),
+    mibPerSec: median(list.map((x) => x.mibPerSec)),
+    p50Ms: median(list.map((x) => x.p50Ms)),
+    p99Ms: median(list.map((x) => x.p99Ms)),
+    errors: list.reduce((a, x) => a + x.errors, 0),
+    clientBound: list.some((x) => x.clientBound),
   };
 }
 
@@ -249,7 +275,10 @@ function withDefault(a: ParsedArgs, ...pairs: string[]): ParsedArgs {
 }
 
 export function formatTuneReport(r: TuneResult): string {
-  const out: string[] = [`tune: ${r.cells.length} cell(s), ${r.workloads.map((w) => w.name).join(', ')}, ${r.durationMs} ms each, concurrency ${r.concurrency}`];
+  const out: string[] = [
+    `tune: ${r.cells.length} cell(s), ${r.workloads.map((w) => w.name).join(', ')}, ${r.durationMs} ms each, concurrency ${r.concurrency}` +
+      (r.rounds > 1 ? `, medians of ${r.rounds} rounds` : ', one round'),
+  ];
   const rows: string[][] = [];
   for (const c of r.cells) {
     if (c.error && Object.keys(c.results).length === 0) {
@@ -273,7 +302,7 @@ export function formatTuneReport(r: TuneResult): string {
     out.push(`best for ${wl.name}: ${f(b.best)}`);
     if (b.runnerUp) {
       const gain = (b.best.result.opsPerSec / b.runnerUp.result.opsPerSec - 1) * 100;
-      out.push(`   runner-up: ${f(b.runnerUp)} (best is ${gain.toFixed(1)}% ahead — single runs: treat < 5% as noise)`);
+      out.push(`   runner-up: ${f(b.runnerUp)} (best is ${gain.toFixed(1)}% ahead${r.rounds > 1 ? '' : ' — single runs: treat < 5% as noise, or use --rounds'})`);
     }
   }
   return out.join('\n');

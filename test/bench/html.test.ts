@@ -151,6 +151,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
       startedAt: new Date().toISOString(),
       machine: machineInfo(),
       durationMs: 5000,
+      rounds: 1,
       concurrency: 16,
       grid: [{ key: 'workers', flag: '--worker-threads', values: ['1', '2'] }],
       workloads,

@@ -50,3 +50,24 @@ describe.skipIf(!avail.available)('strata bench run against a Strata node', () =
     });
   }
 });
+
+describe.skipIf(!avail.available)('strata bench tune', () => {
+  it('starts a node per grid cell with the mapped flags and reports the best and the runner-up', async () => {
+    const json = path.join(dir, 'tune.json');
+    const c = io();
+    const code = await runBenchCli(
+      ['tune', '--workload', 'put:4KiB', '--grid', 'workers=1,2;commit-window=2ms', '--duration', '1s', '--warmup', '0', '--concurrency', '8', '--quiet', '--json', json],
+      c,
+    );
+    expect(code, c.lines.join('\n')).toBe(0);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as import('../../src/bench/tune.js').TuneResult;
+    expect(r.cells.map((x) => x.flags)).toEqual([
+      ['--worker-threads', '1', '--commit-window-ms', '2'],
+      ['--worker-threads', '2', '--commit-window-ms', '2'],
+    ]);
+    expect(r.failedCells).toBe(0);
+    expect(r.best['put:4KiB']!.best).toBeDefined();
+    expect(r.best['put:4KiB']!.runnerUp).toBeDefined();
+    expect(c.lines.join('\n')).toMatch(/best for put:4KiB/);
+  });
+});
