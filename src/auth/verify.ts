@@ -161,6 +161,33 @@ function lookupIdentity(identities: IdentityLookup, accessKeyId: string): Identi
   return id;
 }
 
+/**
+ * Every mainstream client signs the RFC 3986 encoding of the path, which is what canonicalUriFromRawPath
+ * rebuilds from any wire spelling. A client that sends sub-delims unescaped and signs them as sent
+ * (e.g. "/b/a+b" or "/b/a:b") would fail that, so on a mismatch we try the path exactly as received:
+ * both forms name the same key, and the retry costs one more hash only on the failure path.
+ */
+function verifySignature(
+  req: AuthRequest,
+  canonicalQuery: string,
+  canonicalHeaders: string,
+  signedHeadersRaw: string,
+  payloadHash: string,
+  amzDate: string,
+  scope: string,
+  signingKey: Buffer,
+  signature: string,
+): void {
+  const uri = canonicalUriFromRawPath(req.rawPath);
+  let expected = hmacHex(signingKey, buildStringToSign(amzDate, scope, buildCanonicalRequest(req.method, uri, canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash)));
+  if (constantTimeEqual(expected, signature)) return;
+  if (uri !== req.rawPath && req.rawPath.length > 0) {
+    expected = hmacHex(signingKey, buildStringToSign(amzDate, scope, buildCanonicalRequest(req.method, req.rawPath, canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash)));
+    if (constantTimeEqual(expected, signature)) return;
+  }
+  throw new AuthError('SignatureDoesNotMatch', SIGNATURE_MISMATCH);
+}
+
 const SIGNATURE_MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 
 // ---------------------------------------------------------------------------------------------
@@ -223,11 +250,9 @@ function authenticateV4Header(req: AuthRequest, authz: string, identities: Ident
   if (canonicalQuery === undefined) throw new AuthError('InvalidRequest', 'too many query parameters');
   const canonicalHeaders = canonicalHeadersBlock(signedHeaders, req.headers);
   if (canonicalHeaders === undefined) throw new AuthError('SignatureDoesNotMatch', SIGNATURE_MISMATCH + ' (a signed header is missing)');
-  const canonicalRequest = buildCanonicalRequest(req.method, canonicalUriFromRawPath(req.rawPath), canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash!);
   const scope = cred.day + '/' + cred.region + '/' + cred.service + '/' + SIGV4_TERMINATOR;
   const signingKey = deriveSigningKey(identity.secretAccessKey, cred.day, cred.region, cred.service);
-  const expected = hmacHex(signingKey, buildStringToSign(amzDate, scope, canonicalRequest));
-  if (!constantTimeEqual(expected, signature)) throw new AuthError('SignatureDoesNotMatch', SIGNATURE_MISMATCH);
+  verifySignature(req, canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash!, amzDate, scope, signingKey, signature);
 
   const result: AuthResult = {
     anonymous: false,
@@ -312,11 +337,9 @@ function authenticateV4Query(req: AuthRequest, identities: IdentityLookup, optio
   if (canonicalQuery === undefined) throw new AuthError('InvalidRequest', 'too many query parameters');
   const canonicalHeaders = canonicalHeadersBlock(signedHeaders, req.headers);
   if (canonicalHeaders === undefined) throw new AuthError('SignatureDoesNotMatch', SIGNATURE_MISMATCH + ' (a signed header is missing)');
-  const canonicalRequest = buildCanonicalRequest(req.method, canonicalUriFromRawPath(req.rawPath), canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash);
   const scope = cred.day + '/' + cred.region + '/' + cred.service + '/' + SIGV4_TERMINATOR;
   const signingKey = deriveSigningKey(identity.secretAccessKey, cred.day, cred.region, cred.service);
-  const expected = hmacHex(signingKey, buildStringToSign(date, scope, canonicalRequest));
-  if (!constantTimeEqual(expected, signature)) throw new AuthError('SignatureDoesNotMatch', SIGNATURE_MISMATCH);
+  verifySignature(req, canonicalQuery, canonicalHeaders, signedHeadersRaw, payloadHash, date, scope, signingKey, signature);
 
   const result: AuthResult = {
     anonymous: false,

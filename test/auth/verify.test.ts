@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { AuthError, type AuthErrorCode } from '../../src/auth/errors.js';
 import { IdentityStore } from '../../src/auth/identities.js';
 import { presignUrl, signRequest } from '../../src/auth/sign-request.js';
-import { EMPTY_SHA256_HEX, STREAMING_SIGNED_PAYLOAD, STREAMING_UNSIGNED_PAYLOAD_TRAILER, UNSIGNED_PAYLOAD, sha256Hex } from '../../src/auth/sigv4.js';
+import {
+  EMPTY_SHA256_HEX,
+  STREAMING_SIGNED_PAYLOAD,
+  STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+  UNSIGNED_PAYLOAD,
+  buildCanonicalRequest,
+  buildStringToSign,
+  canonicalHeadersBlock,
+  credentialScope,
+  deriveSigningKey,
+  hmacHex,
+  sha256Hex,
+} from '../../src/auth/sigv4.js';
 import { authenticate, type AuthOptions, type AuthRequest, type AuthResult } from '../../src/auth/verify.js';
 import { AKID, REGION, SECRET, identities, lowerHeaders, req, smithyQueryString } from './helpers.js';
 import { smithySigner } from './smithy.js';
@@ -72,6 +84,18 @@ describe('authenticate: header', () => {
     // Signed as the canonical form, sent with unescaped sub-delims and a lower-case escape.
     const r = signed('GET', '/b/%28x%29%21%7E', [], {}, EMPTY_SHA256_HEX);
     expect(ok(authenticate({ ...r, rawPath: '/b/(x)!%7e' }, identities, OPTS)).accessKeyId).toBe(AKID);
+  });
+
+  it('accepts a client that signs unescaped sub-delims exactly as sent', () => {
+    const amzDate = '20240601T120000Z';
+    const hv = { host: HOST, 'x-amz-content-sha256': UNSIGNED_PAYLOAD, 'x-amz-date': amzDate };
+    const names = Object.keys(hv).sort();
+    const creq = buildCanonicalRequest('GET', '/b/a+b:c', '', canonicalHeadersBlock(names, hv)!, names.join(';'), UNSIGNED_PAYLOAD);
+    const scope = credentialScope('20240601', REGION, 's3');
+    const sig = hmacHex(deriveSigningKey(SECRET, '20240601', REGION, 's3'), buildStringToSign(amzDate, scope, creq));
+    const authorization = `AWS4-HMAC-SHA256 Credential=${AKID}/${scope}, SignedHeaders=${names.join(';')}, Signature=${sig}`;
+    expect(ok(authenticate(req('GET', '/b/a+b:c', '', { ...hv, authorization }), identities, OPTS)).accessKeyId).toBe(AKID);
+    expectCode(() => authenticate(req('GET', '/b/a+b:d', '', { ...hv, authorization }), identities, OPTS), 'SignatureDoesNotMatch');
   });
 
   it('rejects with the S3 codes', () => {
