@@ -3,6 +3,7 @@
 // (the engine's writer) or copied once into a small holding queue until the sink is attached.
 // Backpressure both ways: a sink returning false pauses the socket until its onDrain.
 
+import { performance } from 'node:perf_hooks';
 import type { HttpResponse } from './uws.js';
 
 export interface BodySink {
@@ -104,12 +105,17 @@ export class BodyReader {
     }
   }
 
+  /** performance.now() when the sink last asked us to wait (engine over its in-flight budget); 0 = not waiting. */
+  drainWaitSinceMs = 0;
+
   private waitForDrain(): void {
     this.waitingDrain = true;
+    this.drainWaitSinceMs = performance.now();
     this.pause();
     this.sink!.onDrain(() => {
       if (!this.waitingDrain) return;
       this.waitingDrain = false;
+      this.drainWaitSinceMs = 0;
       this.onActivity();
       this.flushHeld();
     });
@@ -210,6 +216,7 @@ export class BodyReader {
     this.held = [];
     this.heldBytes = 0;
     this.waitingDrain = false;
+    this.drainWaitSinceMs = 0;
     this.resume();
   }
 }

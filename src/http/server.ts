@@ -374,6 +374,15 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     for (const l of live) {
       const ctx = l.ctx;
       if (l.timedOut || ctx.aborted) continue;
+      if (ctx.body.drainWaitSinceMs > 0 && now - ctx.body.drainWaitSinceMs > limits.admissionWaitMs && !ctx.res.started) {
+        // The engine kept this upload paused (in-flight budget exhausted) for too long: shed it.
+        l.timedOut = true;
+        metrics.admissionRejected.inc();
+        const err = new S3Error('SlowDown', 'The node is over its in-flight byte budget; retry later.');
+        ctx.body.fail(err);
+        void sendError(ctx, err);
+        continue;
+      }
       const waitingOnClient = (ctx.body.awaitingClient && !ctx.res.started) || ctx.res.waitingWritable;
       if (!waitingOnClient) {
         l.lastActivityMs = Math.max(l.lastActivityMs, now - IDLE_SWEEP_MS);
