@@ -6,6 +6,7 @@ export type { AnonymousAuth, AuthOptions, AuthRequest, AuthResult, PayloadMode }
 export { DEFAULT_MAX_SKEW_MS } from './request.js';
 export { AwsChunkedDecoder, chunkedModeFor, type AwsChunkedDecoderOptions, type AwsChunkedResult, type ChunkSigning } from './chunked.js';
 export {
+  awsChunkedEncodedLength,
   createChunkSigner,
   encodeAwsChunked,
   presignUrl,

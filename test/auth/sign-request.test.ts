@@ -140,3 +140,23 @@ describe('query helper', () => {
     expect(canonicalQueryFromPairs([['prefix', 'a b/c'], ['list-type', '2']])).toBe('list-type=2&prefix=a%20b%2Fc');
   });
 });
+
+describe('awsChunkedEncodedLength', () => {
+  it('matches encodeAwsChunked for every mode and many lengths', async () => {
+    const { awsChunkedEncodedLength } = await import('../../src/auth/sign-request.js');
+    const d = signRequestDetailed({ method: 'PUT', host: 'h', path: '/b/k', payloadHash: STREAMING_SIGNED_PAYLOAD, accessKeyId: AKID, secretAccessKey: SECRET, region: 'us-east-1' });
+    const signing = { seedSignature: d.signature, signingKey: d.signingKey, scope: d.scope, amzDate: d.amzDate };
+    const trailers = { 'x-amz-checksum-crc32': 'AAAAAA==' };
+    for (const len of [0, 1, 15, 16, 17, 100, 4096, 65535, 65536, 65537, 200_000]) {
+      for (const chunkSizeBytes of [16, 1000, 65536]) {
+        if (len / chunkSizeBytes > 2000) continue;
+        const body = Buffer.alloc(len, 1);
+        expect(awsChunkedEncodedLength(len, { chunkSizeBytes, signed: true })).toBe(encodeAwsChunked(body, { chunkSizeBytes, signing }).length);
+        expect(awsChunkedEncodedLength(len, { chunkSizeBytes, signed: true, trailers })).toBe(encodeAwsChunked(body, { chunkSizeBytes, signing, trailers }).length);
+        expect(awsChunkedEncodedLength(len, { chunkSizeBytes, signed: false, trailers })).toBe(encodeAwsChunked(body, { chunkSizeBytes, trailers }).length);
+        expect(awsChunkedEncodedLength(len, { chunkSizeBytes, signed: false })).toBe(encodeAwsChunked(body, { chunkSizeBytes }).length);
+      }
+    }
+    expect(awsChunkedEncodedLength(66560, { signed: true })).toBe(66824);
+  });
+});
