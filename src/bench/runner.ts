@@ -90,7 +90,7 @@ export interface BenchResult {
     prefix: string;
   };
   elapsedMs: number;
-  stoppedBy: 'duration' | 'ops' | 'max-duration' | 'out-of-objects' | 'aborted';
+  stoppedBy: 'duration' | 'ops' | 'max-duration' | 'max-ops' | 'out-of-objects' | 'aborted';
   total: { ops: number; errors: number; bytes: number; opsPerSec: number; mibPerSec: number };
   ops: Record<string, OpSummary>;
   timeline: { seconds: number; perOp: Record<string, TimelineSeries> };
@@ -415,8 +415,9 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
     delay.disable();
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
-    const stoppedBy =
-      phase.stop ?? (phase.issued >= opsLimit && opsLimit < w.maxOps ? 'ops' : w.durationMs !== undefined && w.durationMs <= w.maxDurationMs ? 'duration' : phase.issued >= opsLimit ? 'ops' : 'max-duration');
+    const stoppedBy: BenchResult['stoppedBy'] =
+      phase.stop ??
+      (phase.issued >= opsLimit ? (w.ops !== undefined && w.ops <= w.maxOps ? 'ops' : 'max-ops') : w.durationMs !== undefined && w.durationMs <= w.maxDurationMs ? 'duration' : 'max-duration');
 
     const cores = os.availableParallelism();
     const cpuMs = (cpu.user + cpu.system) / 1000;
