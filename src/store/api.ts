@@ -197,6 +197,16 @@ export interface ByteRange {
   end: number;
 }
 
+export interface ReadOptions {
+  /**
+   * Yield views of the engine's pooled read buffers instead of copies. Each chunk is valid only until the
+   * consumer pulls the next one (or stops iterating): write it out (uWS res.write copies) before pulling
+   * again. Saves a copy and an allocation per block (~20% of GET CPU at 1 MiB). Default false: chunks are
+   * the caller's to keep.
+   */
+  borrowChunks?: boolean;
+}
+
 export interface Engine {
   readonly config: EngineConfig;
 
@@ -214,7 +224,7 @@ export interface Engine {
    * Streams verified bytes of `meta` (as returned by headObject), `range` inclusive.
    * Backpressure: the consumer pulls. Corrupt/missing shards are reconstructed; past m → StoreError('DataLoss').
    */
-  readObject(meta: ObjectMeta, range?: ByteRange): AsyncIterable<Uint8Array>;
+  readObject(meta: ObjectMeta, range?: ByteRange, options?: ReadOptions): AsyncIterable<Uint8Array>;
   /** Removes the index entry and appends a delete record. Returns false if there was nothing. */
   deleteObject(bucket: string, key: string): Promise<boolean>;
   /** Ordered by key (UTF-8 byte order), keys > after, starting with prefix. */

@@ -2,6 +2,7 @@
 // contract of api.ts. Metadata mutations all follow one shape: decide (conditions, existence) against
 // the index plus not-yet-applied commits, take the next sequence number, append the record, submit it
 // to group commit, resolve once it is durable and applied.
+import './threadpool.js';
 import { promises as fsp } from 'node:fs';
 import type {
   BucketMeta,
@@ -14,6 +15,7 @@ import type {
   ListOptions,
   ObjectMeta,
   ObjectWriter,
+  ReadOptions,
   WriterOptions,
 } from './api.js';
 import { StoreError } from './api.js';
@@ -315,7 +317,7 @@ export class StrataEngine implements Engine {
     return this.db.objects.get([bucket, key]);
   }
 
-  readObject(meta: ObjectMeta, range?: ByteRange): AsyncIterable<Uint8Array> {
+  readObject(meta: ObjectMeta, range?: ByteRange, options?: ReadOptions): AsyncIterable<Uint8Array> {
     this.assertOpen();
     return readObjectStream(
       {
@@ -331,6 +333,7 @@ export class StrataEngine implements Engine {
       },
       meta,
       range,
+      options?.borrowChunks === true,
     );
   }
 

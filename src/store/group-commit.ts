@@ -100,7 +100,10 @@ export class GroupCommit {
         for (const a of w.entry.appends) toSync.add(a.segment);
         for (const s of w.entry.dependsOn) toSync.add(s);
       }
-      await Promise.all([...toSync].filter((s) => s.dirty).map((s) => s.fdatasync()));
+      const tw = performance.now();
+      const dirty = [...toSync].filter((s) => s.dirty);
+      await Promise.all(dirty.map((s) => s.fdatasync()));
+      if (process.env.STRATA_DEBUG_COMMIT) console.error(`flush n=${batch.length} segs=${dirty.length} fsync=${(performance.now() - tw).toFixed(2)}ms`);
       const ends = new Map<Segment, number>();
       for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));
       this.hooks.txn(() => {

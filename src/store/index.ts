@@ -1,4 +1,5 @@
 // Public entry of the storage engine. The S3 layer imports from here (and the types from api.ts).
+import './threadpool.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { EngineConfig } from './api.js';

@@ -49,7 +49,13 @@ export function checkRange(meta: ObjectMeta, range: ByteRange | undefined): Byte
   return range;
 }
 
-async function readBlock(ctx: ReaderContext, meta: ObjectMeta, span: BlockSpan, from: number, to: number): Promise<Uint8Array> {
+interface ReadBlockResult {
+  data: Uint8Array;
+  /** Returns the pooled slots (borrow mode); undefined when `data` is a copy. */
+  release?: () => void;
+}
+
+async function readBlock(ctx: ReaderContext, meta: ObjectMeta, span: BlockSpan, from: number, to: number, borrow: boolean): Promise<ReadBlockResult> {
   const { block, k, m } = span;
   const sb = block.shardBytes;
   let needMask = 0;
@@ -59,24 +65,35 @@ async function readBlock(ctx: ReaderContext, meta: ObjectMeta, span: BlockSpan, 
   );
   const slots = ctx.acquire(sb * (k + m));
   let res: ReadResult;
-  const out = Buffer.allocUnsafe(to - from + 1);
+  let keep = false;
+  let result: ReadBlockResult | undefined;
   try {
     res = await ctx.read({ sab: slots.sab, base: 0, k, m, shardBytes: sb, seed: ctx.seedHex, shards, needMask }, to - from + 1);
-    if (res.ok) out.set(new Uint8Array(slots.sab, from, to - from + 1));
+    if (res.ok) {
+      const view = new Uint8Array(slots.sab, from, to - from + 1);
+      if (borrow) {
+        keep = true;
+        result = { data: view, release: () => ctx.release(slots) };
+      } else {
+        const out = Buffer.allocUnsafe(to - from + 1);
+        out.set(view);
+        result = { data: out };
+      }
+    }
   } finally {
-    ctx.release(slots);
+    if (!keep) ctx.release(slots);
   }
   for (const b of res.bad) {
     const loc = block.shards[b.index];
     if (loc) ctx.reportBad({ drive: loc.drive, segment: loc.segment, offset: loc.offset, shardIndex: b.index }, b.reason, meta);
   }
-  if (!res.ok) {
+  if (!res.ok || result === undefined) {
     throw new StoreError('DataLoss', `${meta.bucket}/${meta.key}: block at ${span.start} has fewer than ${k} intact shards (${res.bad.map((b) => `#${b.index} ${b.reason}`).join(', ')})`);
   }
-  return out;
+  return result;
 }
 
-export async function* readObjectStream(ctx: ReaderContext, meta: ObjectMeta, range: ByteRange | undefined): AsyncGenerator<Uint8Array> {
+export async function* readObjectStream(ctx: ReaderContext, meta: ObjectMeta, range: ByteRange | undefined, borrow = false): AsyncGenerator<Uint8Array> {
   const r = checkRange(meta, range);
   if (r === undefined) return;
   const spans: BlockSpan[] = [];
@@ -86,20 +103,28 @@ export async function* readObjectStream(ctx: ReaderContext, meta: ObjectMeta, ra
     if (s.start > r.end) break;
     spans.push(s);
   }
-  const start = (i: number): Promise<Uint8Array> => {
+  const start = (i: number): Promise<ReadBlockResult> => {
     const s = spans[i]!;
     const from = Math.max(r.start, s.start) - s.start;
     const to = Math.min(r.end, s.start + s.block.dataBytes - 1) - s.start;
-    const p = readBlock(ctx, meta, s, from, to);
+    const p = readBlock(ctx, meta, s, from, to, borrow);
     p.catch(() => undefined); // observed below; avoid an unhandled rejection if the consumer stops early
     return p;
   };
   // One block in hand, the next one being read: a slow consumer holds at most two blocks' worth.
   let next = spans.length > 0 ? start(0) : undefined;
-  for (let i = 0; i < spans.length; i++) {
-    const cur = next!;
-    const data = await cur;
-    next = i + 1 < spans.length ? start(i + 1) : undefined;
-    yield data;
+  let held: ReadBlockResult | undefined;
+  try {
+    for (let i = 0; i < spans.length; i++) {
+      held = await next!;
+      next = i + 1 < spans.length ? start(i + 1) : undefined;
+      yield held.data;
+      held.release?.();
+      held = undefined;
+    }
+  } finally {
+    held?.release?.();
+    // A consumer that stops early leaves a prefetched block: return its slots once the read settles.
+    next?.then((b) => b.release?.(), () => undefined);
   }
 }

@@ -1,0 +1,276 @@
+// Checking and rebuilding the blocks of one live entry (an object, or an aux record with a layout such
+// as a multipart part). Shared by the scrubber, heal-on-read, fsck --repair and drive replacement.
+//
+// A rebuilt shard is appended as a new shard record on a healthy drive (its home drive when that one is
+// online, else a drive holding no other shard of the block), the appends are awaited, and the entry is
+// re-pointed with engine.relocate(): one conditional commit record per entry, durable (group commit
+// fsyncs the new shards' segments too) and applied only if the entry is still the version that was
+// checked — a concurrent overwrite or delete wins and the rebuilt shards are just garbage.
+import type { BlockLocation, Layout, ShardLocation } from './api.js';
+import type { RelocateTarget, StrataEngine } from './engine.js';
+import type { ByteThrottle, DurabilityPool } from './durability-pool.js';
+import { RECORD_HEADER_BYTES } from './record.js';
+import type { RepairItem } from './repair-queue.js';
+import { type CheckItem, type CheckResult, checkRegionBytes } from '../workers/durability-types.js';
+
+/** Blocks per worker task, and region bytes per task, at most. */
+export const CHECK_MAX_BLOCKS_PER_TASK = 32;
+export const CHECK_MAX_TASK_BYTES = 8 * 1024 * 1024;
+/** Findings kept per report (the counters keep counting past it). */
+export const MAX_FINDINGS = 200;
+
+export interface LiveEntry {
+  target: RelocateTarget;
+  seq: number;
+  layout: Layout;
+}
+
+export interface Finding {
+  entry: string;
+  block: number;
+  shard: number;
+  drive: number | null;
+  segment: number | null;
+  offset: number | null;
+  reason: string;
+  outcome: 'repaired' | 'unrecoverable' | 'deferred' | 'changed' | 'found';
+}
+
+export interface EntryOutcome {
+  blocksChecked: number;
+  bytesChecked: number;
+  badShards: number;
+  repairedShards: number;
+  /** Blocks with fewer than k verifying shards. */
+  unrecoverableBlocks: number;
+  /** Bad shards left alone: no healthy independent drive to put them on (yet). */
+  deferredShards: number;
+  /** The entry changed while we worked: nothing applied (its successor will be checked on its own). */
+  changed: boolean;
+  findings: Finding[];
+}
+
+export function entryName(t: RelocateTarget): string {
+  return t.kind === 'object' ? `${t.bucket}/${t.key}` : `aux:${t.ns}/${t.id}`;
+}
+
+interface FlatBlock {
+  block: BlockLocation;
+  k: number;
+  m: number;
+  ext: number;
+  index: number;
+  flat: number;
+}
+
+function flatBlocks(layout: Layout): FlatBlock[] {
+  const out: FlatBlock[] = [];
+  layout.extents.forEach((e, ext) => e.blocks.forEach((block, index) => out.push({ block, k: e.k, m: e.m, ext, index, flat: out.length })));
+  return out;
+}
+
+export class Repairer {
+  constructor(
+    private readonly engine: StrataEngine,
+    private readonly pool: DurabilityPool,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  private driveUsable(d: number): boolean {
+    const { driveSet, segments } = this.engine.internals;
+    return driveSet.drives[d]?.online === true && segments[d] != null;
+  }
+
+  /** Where shard `i` of a block should be rebuilt, or undefined when no independent healthy drive exists. */
+  chooseDrive(shards: readonly (ShardLocation | null)[], i: number): number | undefined {
+    const D = this.engine.config.drives.length;
+    const taken = new Set<number>();
+    shards.forEach((s, j) => {
+      if (s && j !== i) taken.add(s.drive);
+    });
+    let home = shards[i]?.drive;
+    if (home === undefined) {
+      // Shard i was never written (drive offline at write time): placement rotates by position.
+      const j = shards.findIndex((s) => s !== null);
+      if (j >= 0) home = (((shards[j]!.drive - j) % D) + D + i) % D;
+    }
+    if (home !== undefined && !taken.has(home) && this.driveUsable(home)) return home;
+    for (let step = 1; step <= D; step++) {
+      const d = ((home ?? 0) + step) % D;
+      if (!taken.has(d) && this.driveUsable(d)) return d;
+    }
+    return undefined;
+  }
+
+  private async fdOf(loc: ShardLocation | null): Promise<{ fd: number; offset: number; xxh64: string } | null> {
+    if (!loc) return null;
+    const segs = this.engine.internals.segments[loc.drive];
+    const fd = segs && this.driveUsable(loc.drive) ? await segs.fd(loc.segment) : -1;
+    return { fd, offset: loc.offset, xxh64: loc.xxh64 };
+  }
+
+  /**
+   * Checks every block of `entry` (or only `onlyBlocks`, flat indices) and, with `repair`, rebuilds bad
+   * or missing shards and re-points the entry. Never writes a shard whose rebuilt hash disagrees with
+   * the layout.
+   */
+  async checkEntry(
+    entry: LiveEntry,
+    options: { repair: boolean; onlyBlocks?: ReadonlySet<number>; throttle?: ByteThrottle; stop?: { stopped: boolean } },
+  ): Promise<EntryOutcome> {
+    const name = entryName(entry.target);
+    const out: EntryOutcome = { blocksChecked: 0, bytesChecked: 0, badShards: 0, repairedShards: 0, unrecoverableBlocks: 0, deferredShards: 0, changed: false, findings: [] };
+    const blocks = flatBlocks(entry.layout).filter((b) => !options.onlyBlocks || options.onlyBlocks.has(b.flat));
+    const replaced = new Map<number, (ShardLocation | null)[]>();
+    const writes: Promise<void>[] = [];
+    let pendingShards = 0;
+    const note = (f: Finding): void => {
+      if (out.findings.length < MAX_FINDINGS) out.findings.push(f);
+    };
+    for (let i = 0; i < blocks.length; ) {
+      if (options.stop?.stopped) break;
+      const batch: FlatBlock[] = [];
+      let bytes = 0;
+      while (i < blocks.length && batch.length < CHECK_MAX_BLOCKS_PER_TASK) {
+        const b = blocks[i]!;
+        const rb = checkRegionBytes(b.k, b.m, b.block.shardBytes);
+        if (batch.length > 0 && bytes + rb > CHECK_MAX_TASK_BYTES) break;
+        batch.push(b);
+        bytes += rb;
+        i++;
+      }
+      const items: CheckItem[] = [];
+      let readBytes = 0;
+      for (const b of batch) {
+        const sb = b.block.shardBytes;
+        readBytes += (RECORD_HEADER_BYTES + sb) * (b.k + b.m);
+        items.push({
+          sab: new SharedArrayBuffer(checkRegionBytes(b.k, b.m, sb)),
+          k: b.k,
+          m: b.m,
+          shardBytes: sb,
+          dataBytes: b.block.dataBytes,
+          seed: this.engine.internals.seedHex,
+          shards: await Promise.all(b.block.shards.map((s) => this.fdOf(s))),
+          repair: options.repair,
+        });
+      }
+      await options.throttle?.take(readBytes, options.stop);
+      const results: CheckResult[] = await this.pool.check(items);
+      out.blocksChecked += batch.length;
+      out.bytesChecked += readBytes;
+      for (let j = 0; j < batch.length; j++) {
+        const b = batch[j]!;
+        const r = results[j]!;
+        if (r.bad.length === 0) continue;
+        out.badShards += r.bad.length;
+        const where = (idx: number): Pick<Finding, 'drive' | 'segment' | 'offset'> => {
+          const s = b.block.shards[idx];
+          return { drive: s?.drive ?? null, segment: s?.segment ?? null, offset: s?.offset ?? null };
+        };
+        if (r.good < b.k) {
+          out.unrecoverableBlocks++;
+          for (const x of r.bad) note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: x.reason, outcome: 'unrecoverable' });
+          this.log(`scrub: ${name} block ${b.flat}: only ${r.good} of ${b.k + b.m} shards verify (need ${b.k}): unrecoverable`);
+          continue;
+        }
+        if (!options.repair || !r.rebuiltXxh64) {
+          for (const x of r.bad) note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: x.reason, outcome: 'found' });
+          continue;
+        }
+        const rebuilt = r.rebuiltXxh64;
+        // Assert at the disk boundary: the re-encoded block must reproduce every hash the layout recorded.
+        const mismatch = b.block.shards.findIndex((s, idx) => s !== null && s.xxh64 !== rebuilt[idx]);
+        if (mismatch >= 0) {
+          out.unrecoverableBlocks++;
+          for (const x of r.bad) note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: `${x.reason}; rebuild disagrees with shard ${mismatch}'s recorded hash`, outcome: 'unrecoverable' });
+          this.log(`scrub: ${name} block ${b.flat}: reconstruction does not reproduce the recorded hash of shard ${mismatch}: not written`);
+          continue;
+        }
+        const shards = [...b.block.shards];
+        const sb = b.block.shardBytes;
+        const hdrBase = (b.k + b.m) * sb;
+        for (const x of r.bad) {
+          const d = this.chooseDrive(shards, x.index);
+          const segs = d === undefined ? null : this.engine.internals.segments[d];
+          if (d === undefined || !segs) {
+            out.deferredShards++;
+            note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: x.reason, outcome: 'deferred' });
+            continue;
+          }
+          const sab = items[j]!.sab;
+          const header = new Uint8Array(sab, hdrBase + x.index * RECORD_HEADER_BYTES, RECORD_HEADER_BYTES);
+          const payload = new Uint8Array(sab, x.index * sb, sb);
+          const { segment, offset, written } = segs.append([header, payload], RECORD_HEADER_BYTES + sb);
+          writes.push(written);
+          pendingShards++;
+          shards[x.index] = { drive: d, segment: segment.number, offset, xxh64: rebuilt[x.index]! };
+          note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: x.reason, outcome: 'repaired' });
+        }
+        if (shards.some((s, idx) => s !== b.block.shards[idx])) replaced.set(b.flat, shards);
+      }
+    }
+    if (replaced.size === 0) return out;
+    await Promise.all(writes);
+    const all = flatBlocks(entry.layout);
+    const layout: Layout = {
+      extents: entry.layout.extents.map((e, ext) => ({
+        ...e,
+        blocks: e.blocks.map((block, index) => {
+          const fb = all.find((x) => x.ext === ext && x.index === index)!;
+          const s = replaced.get(fb.flat);
+          return s ? { ...block, shards: s } : block;
+        }),
+      })),
+    };
+    const ok = await this.engine.relocate(entry.target, entry.seq, layout);
+    const rebuiltShards = out.findings.filter((f) => f.outcome === 'repaired').length;
+    if (ok) {
+      out.repairedShards = pendingShards;
+      this.log(`repair: ${name}: ${pendingShards} shard(s) rebuilt and re-pointed`);
+    } else {
+      out.changed = true;
+      for (const f of out.findings) if (f.outcome === 'repaired') f.outcome = 'changed';
+      this.log(`repair: ${name} changed while being repaired: ${rebuiltShards} rebuilt shard(s) left as garbage`);
+    }
+    return out;
+  }
+
+  /** Heal on read: repairs the blocks behind queued reports. Returns shards repaired. */
+  async healItems(items: RepairItem[], throttle?: ByteThrottle): Promise<{ repaired: number; unrecoverable: number; deferred: number; gone: number }> {
+    const res = { repaired: 0, unrecoverable: 0, deferred: 0, gone: 0 };
+    const byObject = new Map<string, RepairItem[]>();
+    for (const it of items) {
+      if (it.bucket === undefined || it.key === undefined) {
+        res.gone++;
+        continue;
+      }
+      const id = `${it.bucket}\u0000${it.key}`;
+      const list = byObject.get(id);
+      if (list) list.push(it);
+      else byObject.set(id, [it]);
+    }
+    for (const list of byObject.values()) {
+      const { bucket, key } = list[0]! as Required<Pick<RepairItem, 'bucket' | 'key'>>;
+      const meta = this.engine.headObject(bucket, key);
+      if (!meta) {
+        res.gone += list.length;
+        continue;
+      }
+      const want = new Set(list.map((it) => `${it.drive}:${it.segment}:${it.offset}`));
+      const only = new Set<number>();
+      for (const fb of flatBlocks(meta.layout)) {
+        if (fb.block.shards.some((s) => s && want.has(`${s.drive}:${s.segment}:${s.offset}`))) only.add(fb.flat);
+      }
+      if (only.size === 0) {
+        res.gone += list.length; // already re-pointed (repaired or overwritten)
+        continue;
+      }
+      const o = await this.checkEntry({ target: { kind: 'object', bucket, key }, seq: meta.seq, layout: meta.layout }, { repair: true, onlyBlocks: only, ...(throttle ? { throttle } : {}) });
+      res.repaired += o.repairedShards;
+      res.unrecoverable += o.unrecoverableBlocks;
+      res.deferred += o.deferredShards;
+    }
+    return res;
+  }
+}

@@ -1,0 +1,195 @@
+// The scrubber: one pass walks (1) every sealed segment of every online drive, verifying every record's
+// header and payload hash, and (2) every live layout (objects, then aux records such as multipart
+// parts), verifying every shard — data and parity — against the xxHash64 recorded in the layout. Bad or
+// missing shards of live entries are rebuilt (repair.ts). Both walks draw from one byte budget
+// (scrubRateBytesPerSec), so a background pass costs a bounded, predictable share of the disks.
+//
+// Why two walks: the segment walk finds rot anywhere (including metadata records, whose copies on other
+// drives keep the index rebuildable) with sequential I/O; only the layout walk knows which shards are
+// live and can rebuild them. Memory stays bounded: the layout walk pages through the index.
+import path from 'node:path';
+import type { StrataEngine } from './engine.js';
+import type { ByteThrottle } from './durability-pool.js';
+import { type Finding, MAX_FINDINGS, type Repairer, entryName, type LiveEntry } from './repair.js';
+import { scanSegmentFile } from './segment-scan.js';
+import { listSegments, segmentFileName } from './segment.js';
+
+/** Index entries read per page of the layout walk. */
+export const SCRUB_PAGE_ENTRIES = 256;
+
+export interface ScrubReport {
+  startedMs: number;
+  finishedMs: number;
+  durationMs: number;
+  /** False when the pass was stopped before the end. */
+  complete: boolean;
+  repair: boolean;
+  segmentsScanned: number;
+  segmentBytesScanned: number;
+  recordsChecked: number;
+  /** Byte ranges of segments holding no valid record (rot, or a torn write). */
+  badRegions: number;
+  badRegionBytes: number;
+  objectsChecked: number;
+  auxChecked: number;
+  blocksChecked: number;
+  /** Shard bytes read and verified by the layout walk (headers included). */
+  bytesChecked: number;
+  badShards: number;
+  repairedShards: number;
+  unrecoverableBlocks: number;
+  deferredShards: number;
+  /** Entries that changed under the repair (overwritten, deleted): their successors are checked separately. */
+  changedEntries: number;
+  unrecoverableEntries: string[];
+  findings: Finding[];
+  regions: { drive: number; segment: number; offset: number; bytes: number }[];
+}
+
+export function emptyScrubReport(repair: boolean): ScrubReport {
+  const now = Date.now();
+  return {
+    startedMs: now,
+    finishedMs: 0,
+    durationMs: 0,
+    complete: false,
+    repair,
+    segmentsScanned: 0,
+    segmentBytesScanned: 0,
+    recordsChecked: 0,
+    badRegions: 0,
+    badRegionBytes: 0,
+    objectsChecked: 0,
+    auxChecked: 0,
+    blocksChecked: 0,
+    bytesChecked: 0,
+    badShards: 0,
+    repairedShards: 0,
+    unrecoverableBlocks: 0,
+    deferredShards: 0,
+    changedEntries: 0,
+    unrecoverableEntries: [],
+    findings: [],
+    regions: [],
+  };
+}
+
+/** Pages through every live entry with a layout: objects first, then aux records. */
+export async function* liveEntries(engine: StrataEngine, stop?: { stopped: boolean }): AsyncGenerator<LiveEntry> {
+  const { db } = engine.internals;
+  let after: [string, string] | undefined;
+  for (;;) {
+    if (stop?.stopped) return;
+    const page = [...db.objects.getRange({ ...(after ? { start: after } : {}), limit: SCRUB_PAGE_ENTRIES + 1 })];
+    let n = 0;
+    for (const { key, value } of page) {
+      if (after && key[0] === after[0] && key[1] === after[1]) continue;
+      n++;
+      after = key;
+      yield { target: { kind: 'object', bucket: key[0], key: key[1] }, seq: value.seq, layout: value.layout };
+    }
+    if (n === 0) break;
+  }
+  let auxAfter: [string, string] | undefined;
+  for (;;) {
+    if (stop?.stopped) return;
+    const page = [...db.aux.getRange({ ...(auxAfter ? { start: auxAfter } : {}), limit: SCRUB_PAGE_ENTRIES + 1 })];
+    let n = 0;
+    for (const { key, value } of page) {
+      if (auxAfter && key[0] === auxAfter[0] && key[1] === auxAfter[1]) continue;
+      n++;
+      auxAfter = key;
+      if (value.layout) yield { target: { kind: 'aux', ns: key[0], id: key[1] }, seq: value.seq, layout: value.layout };
+    }
+    if (n === 0) break;
+  }
+}
+
+export class Scrubber {
+  /** The pass under way (its counters move as it runs), if any. */
+  current: ScrubReport | undefined;
+
+  constructor(
+    private readonly engine: StrataEngine,
+    private readonly repairer: Repairer,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  /** Sealed segments of a drive: everything below the active segment (whose tail is still being written). */
+  private async sealedSegments(drive: number): Promise<number[]> {
+    const { driveSet, segments } = this.engine.internals;
+    const d = driveSet.drives[drive]!;
+    const segs = segments[drive];
+    if (!d.online || !segs) return [];
+    const active = segs.active?.number ?? Number.MAX_SAFE_INTEGER;
+    try {
+      return (await listSegments(d.path)).filter((n) => n < active);
+    } catch (err) {
+      this.log(`scrub: drive ${drive + 1}: cannot list segments: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  async runPass(options: { repair: boolean; throttle?: ByteThrottle; stop?: { stopped: boolean }; exclusive?: <T>(fn: () => Promise<T>) => Promise<T> }): Promise<ScrubReport> {
+    const r = emptyScrubReport(options.repair);
+    this.current = r;
+    const stop = options.stop ?? { stopped: false };
+    const exclusive = options.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
+    const { driveSet } = this.engine.internals;
+    this.log(`scrub: pass started (repair ${options.repair ? 'on' : 'off'})`);
+    try {
+      for (const d of driveSet.drives) {
+        for (const n of await this.sealedSegments(d.index)) {
+          if (stop.stopped) return r;
+          const file = path.join(d.path, segmentFileName(n));
+          try {
+            for await (const ev of scanSegmentFile(file, driveSet.seed, { ...(options.throttle ? { throttle: options.throttle } : {}), stop })) {
+              if (ev.kind === 'record') {
+                r.recordsChecked++;
+                r.segmentBytesScanned += ev.totalBytes;
+              } else {
+                r.badRegions++;
+                r.badRegionBytes += ev.bytes;
+                r.segmentBytesScanned += ev.bytes;
+                if (r.regions.length < MAX_FINDINGS) r.regions.push({ drive: d.index, segment: n, offset: ev.offset, bytes: ev.bytes });
+                this.log(`scrub: drive ${d.index + 1} segment ${n}: ${ev.bytes} bad bytes at offset ${ev.offset}`);
+              }
+            }
+            r.segmentsScanned++;
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code !== 'ENOENT') this.log(`scrub: drive ${d.index + 1} segment ${n}: ${(err as Error).message}`);
+          }
+        }
+      }
+      for await (const entry of liveEntries(this.engine, stop)) {
+        if (stop.stopped) return r;
+        if (entry.target.kind === 'object') r.objectsChecked++;
+        else r.auxChecked++;
+        const o = await exclusive(() =>
+          this.repairer.checkEntry(entry, { repair: options.repair, ...(options.throttle ? { throttle: options.throttle } : {}), stop }),
+        );
+        r.blocksChecked += o.blocksChecked;
+        r.bytesChecked += o.bytesChecked;
+        r.badShards += o.badShards;
+        r.repairedShards += o.repairedShards;
+        r.unrecoverableBlocks += o.unrecoverableBlocks;
+        r.deferredShards += o.deferredShards;
+        if (o.changed) r.changedEntries++;
+        if (o.unrecoverableBlocks > 0 && r.unrecoverableEntries.length < MAX_FINDINGS) r.unrecoverableEntries.push(entryName(entry.target));
+        for (const f of o.findings) if (r.findings.length < MAX_FINDINGS) r.findings.push(f);
+      }
+      r.complete = !stop.stopped;
+      return r;
+    } finally {
+      r.finishedMs = Date.now();
+      r.durationMs = r.finishedMs - r.startedMs;
+      this.current = undefined;
+      this.log(
+        `scrub: pass ${r.complete ? 'finished' : 'stopped'} in ${r.durationMs} ms: ${r.segmentsScanned} segments, ${r.objectsChecked} objects, ` +
+          `${r.bytesChecked} shard bytes checked; ${r.badRegions} bad regions, ${r.badShards} bad shards, ${r.repairedShards} repaired, ` +
+          `${r.unrecoverableBlocks} unrecoverable blocks, ${r.deferredShards} deferred`,
+      );
+    }
+  }
+}
