@@ -110,6 +110,29 @@ describe('fuzz', () => {
     }
   });
 
+  it('mutated SigV2 headers and presigned queries', async () => {
+    const { signV2, stringToSignV2 } = await import('../../src/auth/sigv2.js');
+    const rnd = mulberry32(0x2222);
+    const date = new Date(NOW).toUTCString();
+    const r0: AuthRequest = { method: 'GET', rawPath: '/b/k%20x', rawQuery: 'acl', headers: { host: 'h', date } };
+    const sig = signV2(SECRET, stringToSignV2(r0, date, undefined).sts);
+    const authz = `AWS ${AKID}:${sig}`;
+    expect(mustBeAuthErrorOrOk(() => authenticate({ ...r0, headers: { ...r0.headers, authorization: authz } }, identities, OPTS), 'v2 base')).toBe('ok');
+    const expires = String(Math.floor(NOW / 1000) + 60);
+    const psig = signV2(SECRET, stringToSignV2({ ...r0, rawQuery: '' }, expires, undefined).sts);
+    const q = `AWSAccessKeyId=${AKID}&Expires=${expires}&Signature=${encodeURIComponent(psig)}`;
+    expect(mustBeAuthErrorOrOk(() => authenticate({ ...r0, rawQuery: q }, identities, OPTS), 'v2 presigned base')).toBe('ok');
+    for (let i = 0; i < 3000; i++) {
+      if (i % 2 === 0) {
+        const h = { ...r0.headers, authorization: mutateString(authz, rnd) } as Record<string, string>;
+        if (rnd() < 0.3) h['date'] = mutateString(date, rnd);
+        mustBeAuthErrorOrOk(() => authenticate({ ...r0, headers: h }, identities, OPTS), `v2 header ${i}`);
+      } else {
+        mustBeAuthErrorOrOk(() => authenticate({ ...r0, rawQuery: mutateString(q, rnd) }, identities, OPTS), `v2 query ${i}`);
+      }
+    }
+  });
+
   it('random garbage Authorization headers', () => {
     const rnd = mulberry32(42);
     for (let i = 0; i < 3000; i++) {

@@ -161,6 +161,14 @@ describe('authenticate: presigned', () => {
     expectCode(() => authenticate({ ...r, headers: { host: HOST, 'x-amz-acl': 'public-read' } }, identities, OPTS), 'AccessDenied');
   });
 
+  it('presigned PUT with a signed content-type header', () => {
+    const q = presignUrl({ ...base, method: 'PUT', expiresSec: 60, headers: { 'Content-Type': 'image/png' } });
+    expect(q).toContain('X-Amz-SignedHeaders=content-type%3Bhost');
+    expect(ok(authenticate(req('PUT', base.path, q, { host: HOST, 'content-type': 'image/png' }), identities, OPTS)).signedHeaders).toEqual(['content-type', 'host']);
+    expectCode(() => authenticate(req('PUT', base.path, q, { host: HOST, 'content-type': 'text/html' }), identities, OPTS), 'SignatureDoesNotMatch');
+    expectCode(() => authenticate(req('PUT', base.path, q, { host: HOST }), identities, OPTS), 'SignatureDoesNotMatch');
+  });
+
   it('accepts @smithy/signature-v4 presigned requests', async () => {
     const signer = smithySigner(AKID, SECRET, REGION);
     for (const [i, [path, query]] of ([
