@@ -35,6 +35,8 @@ export interface EngineBenchRow {
   name: string;
   put: LoadResult;
   get: LoadResult;
+  putItemsPerTask: number;
+  getItemsPerTask: number;
 }
 
 export async function runEngineBench(seconds = BENCH_SECONDS, cases = CASES): Promise<EngineBenchRow[]> {
@@ -47,11 +49,13 @@ export async function runEngineBench(seconds = BENCH_SECONDS, cases = CASES): Pr
       const body = Buffer.alloc(c.sizeBytes, 0x61);
       for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE(i, i);
       const keys: string[][] = Array.from({ length: c.concurrency }, () => []);
+      const w0 = e.workerCounters();
       const putRes = await closedLoop(c.concurrency, seconds, c.sizeBytes, async (w, i) => {
         const key = `${c.name}/${w}/${i}`;
         await put(e, key, body, c.chunkBytes);
         keys[w]!.push(key);
       });
+      const w1 = e.workerCounters();
       const getRes = await closedLoop(c.concurrency, seconds, c.sizeBytes, async (w, i) => {
         const list = keys[w]!;
         const meta = e.headObject('bench', list[i % list.length]!)!;
@@ -59,7 +63,9 @@ export async function runEngineBench(seconds = BENCH_SECONDS, cases = CASES): Pr
           // consume
         }
       });
-      rows.push({ name: c.name, put: putRes, get: getRes });
+      const w2 = e.workerCounters();
+      const batch = (a: { tasks: number; items: number }, b: { tasks: number; items: number }): number => (b.items - a.items) / Math.max(1, b.tasks - a.tasks);
+      rows.push({ name: c.name, put: putRes, get: getRes, putItemsPerTask: batch(w0, w1), getItemsPerTask: batch(w1, w2) });
       // Drop this size's objects so the next case starts from a similar state.
       await Promise.all(keys.map(async (list) => { for (const k of list) await e.deleteObject('bench', k); }));
     }
@@ -74,7 +80,7 @@ export function printEngineRows(rows: EngineBenchRow[]): void {
   console.log('engine (durable, 6 drives, 4+2, MD5 on)   PUT obj/s   PUT MB/s  PUT ELU |  GET obj/s   GET MB/s  GET ELU');
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(39)} ${fmt(r.put.opsPerSec).padStart(9)} ${fmt(r.put.mbPerSec).padStart(10)} ${fmt(r.put.elu, 2).padStart(8)} | ${fmt(r.get.opsPerSec).padStart(10)} ${fmt(r.get.mbPerSec).padStart(10)} ${fmt(r.get.elu, 2).padStart(8)}`,
+      `  ${r.name.padEnd(39)} ${fmt(r.put.opsPerSec).padStart(9)} ${fmt(r.put.mbPerSec).padStart(10)} ${fmt(r.put.elu, 2).padStart(8)} | ${fmt(r.get.opsPerSec).padStart(10)} ${fmt(r.get.mbPerSec).padStart(10)} ${fmt(r.get.elu, 2).padStart(8)}   (blocks/task PUT ${fmt(r.putItemsPerTask, 1)}, GET ${fmt(r.getItemsPerTask, 1)})`,
     );
   }
 }

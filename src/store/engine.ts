@@ -97,6 +97,11 @@ export class StrataEngine implements Engine {
     });
   }
 
+  /** Worker tasks submitted and the items they carried (items/tasks = batching achieved). */
+  workerCounters(): { tasks: number; items: number } {
+    return { tasks: this.pool.tasks, items: this.pool.items };
+  }
+
   get nodeId(): string {
     return this.driveSet.nodeId;
   }

@@ -5,6 +5,8 @@
 import { StoreError } from './api.js';
 import type { Segment } from './segment.js';
 
+const DEBUG_COMMIT = process.env.STRATA_DEBUG_COMMIT === '1';
+
 export interface LogAppend {
   segment: Segment;
   /** End offset of the record: the segment's checkpoint may advance to it once applied. */
@@ -91,6 +93,7 @@ export class GroupCommit {
   private async flush(batch: Waiting[]): Promise<void> {
     batch.sort((a, b) => a.entry.seq - b.entry.seq);
     let failure: unknown;
+    const t0 = performance.now();
     try {
       const writes: Promise<void>[] = [];
       for (const w of batch) for (const a of w.entry.appends) writes.push(a.written);
@@ -103,13 +106,14 @@ export class GroupCommit {
       const tw = performance.now();
       const dirty = [...toSync].filter((s) => s.dirty);
       await Promise.all(dirty.map((s) => s.fdatasync()));
-      if (process.env.STRATA_DEBUG_COMMIT) console.error(`flush n=${batch.length} segs=${dirty.length} fsync=${(performance.now() - tw).toFixed(2)}ms`);
+      const tf = performance.now();
       const ends = new Map<Segment, number>();
       for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));
       this.hooks.txn(() => {
         for (const w of batch) w.entry.apply();
         this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
       });
+      if (DEBUG_COMMIT) console.error(`flush n=${batch.length} writes=${(tw - t0).toFixed(2)}ms fsync(${dirty.length})=${(tf - tw).toFixed(2)}ms txn=${(performance.now() - tf).toFixed(2)}ms`);
     } catch (err) {
       failure = err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err });
     }

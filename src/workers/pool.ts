@@ -7,6 +7,9 @@ import { workerFile } from './paths.js';
 
 export class WorkerPool {
   private readonly piscina: Piscina;
+  /** Tasks and items submitted (items / tasks = achieved batching). */
+  tasks = 0;
+  items = 0;
 
   constructor(
     readonly threads: number,
@@ -40,10 +43,14 @@ export class WorkerPool {
   }
 
   encode(items: EncodeItem[]): Promise<EncodeResult[]> {
+    this.tasks++;
+    this.items += items.length;
     return this.run('encode', items);
   }
 
   read(items: ReadItem[]): Promise<ReadResult[]> {
+    this.tasks++;
+    this.items += items.length;
     return this.run('read', items);
   }
 

@@ -1,0 +1,258 @@
+// Durability operations of a running node (issue #5): the background scrubber, heal-on-read (drains the
+// engine's repair queue), drive health (offline / back / replaced) with replacement rebuild, and
+// compaction. One handle per engine; the server starts it after openEngine and closes it before
+// engine.close(). scrubStats() is the shape metrics and /health/ready read.
+import type { StrataEngine } from './engine.js';
+import { ByteThrottle, DurabilityPool } from './durability-pool.js';
+import { DEFAULT_MIN_FREE_BYTES, DriveMonitor, type DriveHealth } from './drive-health.js';
+import { Repairer, type LiveEntry } from './repair.js';
+import { type ScrubReport, Scrubber, liveEntries } from './scrub.js';
+
+export interface DurabilityOptions {
+  /** Byte budget of the background scrub (segment and shard reads together). Default 32 MiB/s. */
+  scrubRateBytesPerSec?: number;
+  /** Pause between the end of one background pass and the start of the next. Default 6 h. */
+  scrubIntervalMs?: number;
+  /** Delay before the first background pass after start. Default 60 s. */
+  scrubStartDelayMs?: number;
+  /** false: no background scrub (heal-on-read, drive health and compaction still run). */
+  scrubEnabled?: boolean;
+  /** How often the repair queue is drained. Default 500 ms. */
+  healIntervalMs?: number;
+  /** Queue items repaired per round, at most. Default 64. */
+  healBatchItems?: number;
+  /** Budget of replacement rebuilds. Default unlimited. */
+  rebuildRateBytesPerSec?: number;
+  /** Drive probe period. Default 2 s; 0 disables the monitor. */
+  driveCheckIntervalMs?: number;
+  minFreeBytes?: number;
+  /** Durability worker threads. Default 1. */
+  workerThreads?: number;
+  log?: (message: string) => void;
+}
+
+export interface ScrubStats {
+  rateBytesPerSec: number;
+  running: boolean;
+  passesCompleted: number;
+  /** Counters of the pass under way. */
+  current?: ScrubReport;
+  last?: Omit<ScrubReport, 'findings' | 'regions'>;
+  totals: { bytesChecked: number; objectsChecked: number; badRegions: number; badShards: number; repairedShards: number; unrecoverableBlocks: number; deferredShards: number };
+  heal: { queued: number; dropped: number; rounds: number; repairedShards: number; unrecoverableBlocks: number; deferredShards: number };
+  drives: DriveHealth[];
+}
+
+/** A tiny async mutex: repairs, rebuilds and compaction re-point entries one at a time. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(fn);
+    this.tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+}
+
+export class Durability {
+  readonly pool: DurabilityPool;
+  readonly repairer: Repairer;
+  readonly scrubber: Scrubber;
+  readonly drives: DriveMonitor;
+  readonly throttle: ByteThrottle;
+  readonly mutex = new Mutex();
+  private readonly stop = { stopped: false };
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly tasks = new Set<Promise<unknown>>();
+  private scrubbing: Promise<ScrubReport> | undefined;
+  private passes = 0;
+  private last: ScrubReport | undefined;
+  private readonly totals: ScrubStats['totals'] = { bytesChecked: 0, objectsChecked: 0, badRegions: 0, badShards: 0, repairedShards: 0, unrecoverableBlocks: 0, deferredShards: 0 };
+  private readonly heal: Omit<ScrubStats['heal'], 'queued' | 'dropped'> = { rounds: 0, repairedShards: 0, unrecoverableBlocks: 0, deferredShards: 0 };
+  private readonly rebuilds = new Map<number, Promise<void>>();
+  private readonly log: (message: string) => void;
+
+  constructor(
+    readonly engine: StrataEngine,
+    readonly options: DurabilityOptions = {},
+  ) {
+    this.log = options.log ?? (() => undefined);
+    this.pool = new DurabilityPool(options.workerThreads ?? 1);
+    this.repairer = new Repairer(engine, this.pool, this.log);
+    this.scrubber = new Scrubber(engine, this.repairer, this.log);
+    this.drives = new DriveMonitor(engine, this.log, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
+    this.throttle = new ByteThrottle(options.scrubRateBytesPerSec ?? 32 * 1024 * 1024);
+  }
+
+  /** Starts the background loops. */
+  start(): this {
+    const healMs = this.options.healIntervalMs ?? 500;
+    this.loop(healMs, () => this.healOnce());
+    const driveMs = this.options.driveCheckIntervalMs ?? 2000;
+    if (driveMs > 0) this.loop(driveMs, () => this.checkDrives());
+    if (this.options.scrubEnabled !== false) {
+      this.loop(this.options.scrubIntervalMs ?? 6 * 3600_000, () => this.scrub({ repair: true }).then(() => undefined), this.options.scrubStartDelayMs ?? 60_000);
+    }
+    // A drive formatted as a replacement at open has nothing on it yet.
+    for (const d of this.engine.internals.driveSet.drives) if (d.online && d.replaced) this.rebuildDrive(d.index);
+    return this;
+  }
+
+  private loop(intervalMs: number, fn: () => Promise<void>, firstDelayMs = intervalMs): void {
+    const tick = (): void => {
+      if (this.stop.stopped) return;
+      const p = fn()
+        .catch((err) => this.log(`durability: ${(err as Error).message}`))
+        .finally(() => {
+          this.tasks.delete(p);
+          if (!this.stop.stopped) schedule(intervalMs);
+        });
+      this.tasks.add(p);
+    };
+    const schedule = (ms: number): void => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        tick();
+      }, ms);
+      t.unref();
+      this.timers.add(t);
+    };
+    schedule(firstDelayMs);
+  }
+
+  /** Runs one scrub pass now (or joins the one under way). */
+  scrub(options: { repair: boolean; rateBytesPerSec?: number }): Promise<ScrubReport> {
+    if (this.scrubbing) return this.scrubbing;
+    const throttle = options.rateBytesPerSec === undefined ? this.throttle : new ByteThrottle(options.rateBytesPerSec);
+    const p = this.scrubber
+      .runPass({ repair: options.repair, throttle, stop: this.stop, exclusive: (fn) => this.mutex.run(fn) })
+      .then((r) => {
+        this.last = r;
+        if (r.complete) this.passes++;
+        this.totals.bytesChecked += r.bytesChecked;
+        this.totals.objectsChecked += r.objectsChecked;
+        this.totals.badRegions += r.badRegions;
+        this.totals.badShards += r.badShards;
+        this.totals.repairedShards += r.repairedShards;
+        this.totals.unrecoverableBlocks += r.unrecoverableBlocks;
+        this.totals.deferredShards += r.deferredShards;
+        return r;
+      })
+      .finally(() => {
+        this.scrubbing = undefined;
+      });
+    this.scrubbing = p;
+    return p;
+  }
+
+  /** Heal on read: repairs what reads reported. */
+  async healOnce(): Promise<void> {
+    const q = this.engine.repairQueue;
+    if (q.size === 0) return;
+    const items = q.take(this.options.healBatchItems ?? 64);
+    const r = await this.mutex.run(() => this.repairer.healItems(items));
+    this.heal.rounds++;
+    this.heal.repairedShards += r.repaired;
+    this.heal.unrecoverableBlocks += r.unrecoverable;
+    this.heal.deferredShards += r.deferred;
+  }
+
+  async checkDrives(): Promise<void> {
+    const r = await this.drives.checkAll();
+    for (const d of r.replaced) this.rebuildDrive(d);
+  }
+
+  /**
+   * Rebuilds every shard that belongs on drive `index` (after a replacement): every block with a shard
+   * recorded there, or recorded missing at that position, is checked and repaired; chooseDrive puts the
+   * rebuilt shards back on their home drive. The node keeps serving; progress is in scrubStats().drives.
+   */
+  rebuildDrive(index: number): Promise<void> {
+    const running = this.rebuilds.get(index);
+    if (running) return running;
+    const h = this.drives.health[index]!;
+    const { db, driveSet } = this.engine.internals;
+    const D = driveSet.drives.length;
+    let total = 0;
+    try {
+      total = db.objects.getCount() + db.aux.getCount();
+    } catch {
+      total = 0;
+    }
+    const progress = { startedMs: Date.now(), entriesTotal: total, entriesScanned: 0, shardsRebuilt: 0, unrecoverableBlocks: 0, deferredShards: 0, done: false };
+    h.rebuild = progress;
+    h.state = 'rebuilding';
+    const throttle = new ByteThrottle(this.options.rebuildRateBytesPerSec ?? Infinity);
+    const belongs = (entry: LiveEntry): Set<number> => {
+      const only = new Set<number>();
+      let flat = 0;
+      for (const e of entry.layout.extents) {
+        for (const b of e.blocks) {
+          const j = b.shards.findIndex((s) => s !== null);
+          const rot = j >= 0 ? (((b.shards[j]!.drive - j) % D) + D) % D : 0;
+          if (b.shards.some((s, i) => (s ? s.drive === index : (rot + i) % D === index))) only.add(flat);
+          flat++;
+        }
+      }
+      return only;
+    };
+    this.log(`rebuild: drive ${index + 1}: started (${total} index entries to look at)`);
+    const p = (async () => {
+      for await (const entry of liveEntries(this.engine, this.stop)) {
+        progress.entriesScanned++;
+        const only = belongs(entry);
+        if (only.size === 0) continue;
+        const o = await this.mutex.run(() => this.repairer.checkEntry(entry, { repair: true, onlyBlocks: only, throttle, stop: this.stop }));
+        progress.shardsRebuilt += o.repairedShards;
+        progress.unrecoverableBlocks += o.unrecoverableBlocks;
+        progress.deferredShards += o.deferredShards;
+      }
+      progress.done = !this.stop.stopped;
+      (progress as { finishedMs?: number }).finishedMs = Date.now();
+      if (h.state === 'rebuilding') h.state = 'online';
+      if (progress.done) driveSet.drives[index]!.replaced = false;
+      this.log(`rebuild: drive ${index + 1}: ${progress.done ? 'done' : 'stopped'}: ${progress.shardsRebuilt} shards rebuilt, ${progress.unrecoverableBlocks} unrecoverable blocks, ${progress.deferredShards} deferred`);
+    })()
+      .catch((err) => this.log(`rebuild: drive ${index + 1}: failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.rebuilds.delete(index);
+        this.tasks.delete(p);
+      });
+    this.rebuilds.set(index, p);
+    this.tasks.add(p);
+    return p;
+  }
+
+  scrubStats(): ScrubStats {
+    const q = this.engine.repairQueue;
+    const out: ScrubStats = {
+      rateBytesPerSec: this.throttle.rate,
+      running: this.scrubbing !== undefined,
+      passesCompleted: this.passes,
+      totals: { ...this.totals },
+      heal: { queued: q.size, dropped: q.dropped, ...this.heal },
+      drives: this.drives.health.map((h) => ({ ...h, ...(h.rebuild ? { rebuild: { ...h.rebuild } } : {}) })),
+    };
+    if (this.scrubber.current) out.current = { ...this.scrubber.current, findings: [], regions: [] };
+    if (this.last) {
+      const { findings: _f, regions: _r, ...rest } = this.last;
+      out.last = rest;
+    }
+    return out;
+  }
+
+  /** Stops the loops, lets the running step finish, stops the workers. Call before engine.close(). */
+  async close(): Promise<void> {
+    this.stop.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.tasks, ...(this.scrubbing ? [this.scrubbing] : [])]);
+    await this.pool.destroy();
+  }
+}
+
+export function startDurability(engine: StrataEngine, options: DurabilityOptions = {}): Durability {
+  return new Durability(engine, options).start();
+}
