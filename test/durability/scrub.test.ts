@@ -1,0 +1,133 @@
+// Scrub: flipped bytes (data, parity, headers) and truncated segments are found and repaired; the
+// repair survives a restart and a rebuild of the index from the segments.
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEngine, rebuildIndex } from '../../src/store/index.js';
+import { Durability } from '../../src/store/durability.js';
+import { md5, patternBytes, putObject, getObject, testConfig } from '../helpers/engine.js';
+import { cleanDirs, flipShard, newDir, shardFile, snapshot } from './helpers.js';
+
+afterEach(cleanDirs);
+
+describe('scrub', () => {
+  it('finds and repairs flipped bytes in every shard position, and the repair survives a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    const want = new Map<string, string>();
+    let e = await openEngine(config);
+    try {
+      await e.createBucket('b', 'o');
+      for (let i = 0; i < 12; i++) {
+        const data = patternBytes(150_000 + i * 1000, i + 1);
+        const meta = await putObject(e, 'b', `k${i}`, data);
+        want.set(`b/k${i}`, md5(data));
+        flipShard(dir, meta, i % 3, i % 6, 7 + i, i === 11); // data and parity positions; one header
+        if (i === 5) flipShard(dir, meta, 0, (i + 1) % 6, 3); // two bad in one block: still m
+      }
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0 });
+      try {
+        const r = await dur.scrub({ repair: true, rateBytesPerSec: Infinity });
+        expect(r.complete).toBe(true);
+        expect(r.objectsChecked).toBe(12);
+        expect(r.badShards).toBe(13);
+        expect(r.repairedShards).toBe(13);
+        expect(r.unrecoverableBlocks).toBe(0);
+        const again = await dur.scrub({ repair: false, rateBytesPerSec: Infinity });
+        expect(again.badShards).toBe(0);
+        expect(dur.scrubStats().totals.repairedShards).toBe(13);
+      } finally {
+        await dur.close();
+      }
+      expect(await snapshot(e)).toEqual(want);
+    } finally {
+      await e.close();
+    }
+    // The index is only an index: rebuild it from the segments and the repaired layouts must come back.
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(await snapshot(e)).toEqual(want);
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0 });
+      try {
+        const r = await dur.scrub({ repair: false, rateBytesPerSec: Infinity });
+        expect(r.badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a truncated segment is found (segment walk and shard walk) and its shards rebuilt', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    const want = new Map<string, string>();
+    let e = await openEngine(config);
+    let victim = { drive: 0, segment: 0 };
+    try {
+      await e.createBucket('b', 'o');
+      for (let i = 0; i < 20; i++) {
+        const data = patternBytes(100_000, 100 + i);
+        const meta = await putObject(e, 'b', `t${i}`, data);
+        want.set(`b/t${i}`, md5(data));
+        if (i === 0) victim = { drive: meta.layout.extents[0]!.blocks[0]!.shards[0]!.drive, segment: meta.layout.extents[0]!.blocks[0]!.shards[0]!.segment };
+      }
+    } finally {
+      await e.close();
+    }
+    const file = shardFile(dir, victim.drive, victim.segment);
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, Math.floor(size / 3));
+    e = await openEngine(config);
+    try {
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0 });
+      try {
+        const r = await dur.scrub({ repair: true, rateBytesPerSec: Infinity });
+        expect(r.badShards).toBeGreaterThan(0);
+        expect(r.repairedShards).toBe(r.badShards);
+        expect(r.unrecoverableBlocks).toBe(0);
+        expect(r.findings.some((f) => /short read/.test(f.reason))).toBe(true);
+        expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect(await snapshot(e)).toEqual(want);
+      // Take another drive away entirely: everything must still read (the rebuilt shards are real).
+    } finally {
+      await e.close();
+    }
+    const other = (victim.drive + 1) % 6;
+    fs.rmSync(`${dir}/drive-${other + 1}`, { recursive: true });
+    e = await openEngine(config);
+    try {
+      expect(await snapshot(e)).toEqual(want);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('more than m bad shards in a block is reported unrecoverable, never "repaired" with wrong bytes', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    try {
+      await e.createBucket('b', 'o');
+      const meta = await putObject(e, 'b', 'lost', patternBytes(70_000, 9));
+      const ok = patternBytes(70_000, 10);
+      await putObject(e, 'b', 'fine', ok);
+      for (const s of [0, 2, 5]) flipShard(dir, meta, 0, s);
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0 });
+      try {
+        const r = await dur.scrub({ repair: true, rateBytesPerSec: Infinity });
+        expect(r.unrecoverableBlocks).toBe(1);
+        expect(r.unrecoverableEntries).toEqual(['b/lost']);
+        expect(r.repairedShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect((await getObject(e, 'b', 'fine'))!.equals(ok)).toBe(true);
+    } finally {
+      await e.close();
+    }
+  });
+});
