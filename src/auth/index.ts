@@ -2,6 +2,7 @@
 export { AuthError, AUTH_ERROR_CODES, isAuthError, type AuthErrorCode } from './errors.js';
 export { IdentityStore, isValidAccessKeyId, type Identity, type IdentityLookup } from './identities.js';
 export { authenticate } from './verify.js';
+export { verifyPostPolicy, type PostPolicyOptions, type PostPolicyResult } from './post-policy.js';
 export type { AnonymousAuth, AuthOptions, AuthRequest, AuthResult, PayloadMode } from './request.js';
 export { DEFAULT_MAX_SKEW_MS } from './request.js';
 export { AwsChunkedDecoder, chunkedModeFor, type AwsChunkedDecoderOptions, type AwsChunkedResult, type ChunkSigning } from './chunked.js';
