@@ -2,7 +2,7 @@
 // against the auth-only server. We only assert that every request they send authenticates; the fake
 // server's S3 answers are minimal, so a CLI may still complain about a response.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { port, seen, startAuthServer, stopAuthServer } from './auth-server.js';
 function have(bin: string): boolean {
   return ['/usr/bin', '/usr/local/bin', '/root/.pyenv/shims', ...(process.env['PATH'] ?? '').split(':')].some((d) => {
     try {
-      return require('node:fs').statSync(join(d, bin)).isFile();
+      return statSync(join(d, bin)).isFile();
     } catch {
       return false;
     }
