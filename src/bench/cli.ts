@@ -43,6 +43,9 @@ const defaultIo = (): CliIo => ({
   env: process.env,
 });
 
+/** Set per invocation; recorded in every result. */
+let command = '';
+
 const MAIN_HELP = `strata bench — load generator and tuning sweep for any S3 endpoint
 
 usage:
@@ -85,6 +88,7 @@ export function progressHooks(io: CliIo, quiet: boolean): RunHooks & { done(): v
 
 export async function runBenchCli(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [cmd, ...rest] = argv;
+  command = redactedCommand(argv);
   try {
     switch (cmd) {
       case undefined:
@@ -113,6 +117,21 @@ export async function runBenchCli(argv: string[], io: CliIo = defaultIo()): Prom
     io.err(`strata bench ${cmd}: ${(err as Error).message}`);
     return 1;
   }
+}
+
+/** The command line for the record, with secrets replaced: `--secret-key X` and the SECRET of NAME=URL,KEY,SECRET. */
+export function redactedCommand(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--secret-key' && i + 1 < argv.length) {
+      out.push(a, '***');
+      i++;
+    } else if (a.startsWith('--secret-key=')) out.push('--secret-key=***');
+    else if (/^(--target=)?[\w.-]+=[a-z]+:\/\/[^,]+,[^,]*,.+$/.test(a)) out.push(a.replace(/,[^,]*$/, ',***'));
+    else out.push(a);
+  }
+  return ['strata', 'bench', ...out].map((x) => (/^[\w@%+=:,./*-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 function writeOutputs(a: ParsedArgs, io: CliIo, json: unknown, html: () => string): void {
@@ -144,6 +163,7 @@ async function cmdRun(argv: string[], io: CliIo): Promise<number> {
   try {
     if (!bool(a, 'quiet')) io.err(`strata bench run: ${describeWorkload(workload)} → ${target.endpoint}`);
     const result = await runBench(target, workload, { ...hooks, signal: ac.signal });
+    result.command = command;
     hooks.done();
     io.out(formatRunReport(result));
     writeOutputs(a, io, result, () => renderRunHtml(result));
@@ -176,6 +196,7 @@ async function cmdCompare(argv: string[], io: CliIo): Promise<number> {
   const hooks = progressHooks(io, bool(a, 'quiet'));
   try {
     const result = await runCompare(a, io.env, hooks);
+    result.command = command;
     hooks.done();
     io.out(formatCompareReport(result));
     writeOutputs(a, io, result, () => renderCompareHtml(result));
@@ -201,6 +222,7 @@ async function cmdTune(argv: string[], io: CliIo): Promise<number> {
   const hooks = progressHooks(io, bool(a, 'quiet'));
   try {
     const result = await runTune(a, hooks);
+    result.command = command;
     hooks.done();
     io.out(formatTuneReport(result));
     writeOutputs(a, io, result, () => renderTuneHtml(result));

@@ -51,6 +51,7 @@ export interface CompareResult {
   schema: 'strata-bench-compare/1';
   startedAt: string;
   machine: BenchResult['machine'];
+  command?: string;
   workload: string;
   rounds: number;
   targets: { name: string; endpoint: string; kind: 'explicit' | 's3rver' | 'strata' }[];
@@ -147,6 +148,7 @@ export async function runCompare(a: ParsedArgs, env: Record<string, string | und
       }
     }
     const startedAt = new Date().toISOString();
+    const machine = machineInfo();
     const runs: BenchResult[][] = [];
     for (let round = 0; round < rounds; round++) {
       const row: BenchResult[] = [];
@@ -161,7 +163,7 @@ export async function runCompare(a: ParsedArgs, env: Record<string, string | und
     return {
       schema: 'strata-bench-compare/1',
       startedAt,
-      machine: machineInfo(),
+      machine,
       workload: describeWorkload(workload),
       rounds,
       targets: kinds,

@@ -75,8 +75,12 @@ const f1 = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1000 ? Math.roun
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const fms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '-');
 
-function machineLine(m: BenchResult['machine']): string {
-  return `${m.cpus} CPU(s) ${escapeHtml(m.cpuModel)}, ${(m.totalMemBytes / 1024 ** 3).toFixed(1)} GiB RAM, Node ${escapeHtml(m.node)}, ${escapeHtml(m.platform)}`;
+function machineLine(m: BenchResult['machine'], command?: string): string {
+  return (
+    `${m.cpus} CPU(s) ${escapeHtml(m.cpuModel)}, ${(m.totalMemBytes / 1024 ** 3).toFixed(1)} GiB RAM, Node ${escapeHtml(m.node)}, ${escapeHtml(m.platform)}, ` +
+    `load average at start ${(m.loadAverage ?? []).join(' / ')}` +
+    (command ? `<br>command: <code>${escapeHtml(command)}</code>` : '')
+  );
 }
 
 function runTable(r: BenchResult): string {
@@ -106,7 +110,7 @@ export function renderRunHtml(r: BenchResult): string {
   const notes = r.notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join('');
   const body = `
 <h1>${escapeHtml(title)}</h1>
-<div class="meta">${escapeHtml(r.target.endpoint)} · started ${escapeHtml(r.startedAt)} · ${(r.elapsedMs / 1000).toFixed(1)} s measured (stopped by ${r.stoppedBy}) · concurrency ${w.concurrency} · seed ${w.seed} · payload ${escapeHtml(w.payloadHash)}<br>${machineLine(r.machine)}</div>
+<div class="meta">${escapeHtml(r.target.endpoint)} · started ${escapeHtml(r.startedAt)} · ${(r.elapsedMs / 1000).toFixed(1)} s measured (stopped by ${r.stoppedBy}) · concurrency ${w.concurrency} · seed ${w.seed} · payload ${escapeHtml(w.payloadHash)}<br>${machineLine(r.machine, r.command)}</div>
 ${runTable(r)}
 <p>${clientLine(r)}</p>${notes}
 <div class="charts">
@@ -162,7 +166,7 @@ export function renderCompareHtml(r: CompareResult): string {
   }
   const body = `
 <h1>${escapeHtml(title)}</h1>
-<div class="meta">${r.rounds} round(s), interleaved ${names.map(escapeHtml).join(' → ')} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine)}<br>
+<div class="meta">${r.rounds} round(s), interleaved ${names.map(escapeHtml).join(' → ')} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine, r.command)}<br>
 ${r.targets.map((t) => `${escapeHtml(t.name)}: ${escapeHtml(t.endpoint)} (${t.kind})`).join(' · ')}</div>
 <h2>Medians over rounds</h2>
 <table class="l2"><thead><tr><th>target</th><th>op</th><th>ops/s (median)</th><th>ops/s min..max</th><th>MiB/s</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>
@@ -217,7 +221,7 @@ export function renderTuneHtml(r: TuneResult): string {
   void bestCells;
   const body = `
 <h1>${escapeHtml(title)}</h1>
-<div class="meta">${r.cells.length} cell(s) · ${r.durationMs} ms per run · ${r.rounds > 1 ? `medians of ${r.rounds} rounds` : 'one round'} · concurrency ${r.concurrency} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine)}<br>
+<div class="meta">${r.cells.length} cell(s) · ${r.durationMs} ms per run · ${r.rounds > 1 ? `medians of ${r.rounds} rounds` : 'one round'} · concurrency ${r.concurrency} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine, r.command)}<br>
 grid: ${r.grid.map((g) => `${escapeHtml(g.key)} (${escapeHtml(g.flag)}) = ${g.values.map(escapeHtml).join(', ')}`).join(' · ')}</div>
 <h2>Best per workload</h2><ul>${bestLines}</ul>
 <h2>All cells</h2>

@@ -44,6 +44,8 @@ export function formatRunReport(r: BenchResult): string {
   const errs = Object.entries(r.ops).flatMap(([op, s]) => Object.entries(s.errorsByCode).map(([code, n]) => `${op} ${code} ×${n}`));
   if (errs.length) out.push(`errors: ${errs.join(', ')}`);
   out.push(formatClientUsage(r));
+  const m = r.machine;
+  out.push(`machine: ${m.cpus} CPU(s) ${m.cpuModel}, Node ${m.node}, load average at start ${m.loadAverage.join(' / ')}`);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }

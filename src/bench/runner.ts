@@ -71,7 +71,9 @@ export interface ClientUsage {
 export interface BenchResult {
   schema: 'strata-bench-run/1';
   startedAt: string;
-  machine: { cpus: number; cpuModel: string; totalMemBytes: number; node: string; platform: string };
+  machine: { cpus: number; cpuModel: string; totalMemBytes: number; node: string; platform: string; loadAverage: number[] };
+  /** The command line that produced this result (secrets redacted), when run from the CLI. */
+  command?: string;
   target: { name: string; endpoint: string; region: string; pathStyle: boolean; signed: boolean };
   workload: {
     op: WorkloadOp;
@@ -172,7 +174,11 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
   const bucket = w.bucket ?? `strata-bench-${runId}`;
   const prefix = `${w.prefix.replace(/\/+$/, '')}/${runId}/`;
   const startedAt = new Date().toISOString();
+  const machine = machineInfo();
   const notes: string[] = [];
+  if (machine.loadAverage[0]! > machine.cpus) {
+    notes.push(`load average ${machine.loadAverage[0]} on ${machine.cpus} cores when the run started: other work was running, expect noise`);
+  }
   const client = new LightS3Client({
     endpoint: target.endpoint,
     credentials: target.credentials,
@@ -448,7 +454,7 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
     result = {
       schema: 'strata-bench-run/1',
       startedAt,
-      machine: machineInfo(),
+      machine,
       target: { name: target.name, endpoint: target.endpoint, region: target.region, pathStyle: target.pathStyle, signed: target.credentials !== undefined },
       workload: {
         op: w.op,
@@ -565,6 +571,8 @@ export function machineInfo(): BenchResult['machine'] {
     totalMemBytes: os.totalmem(),
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    // 1, 5, 15 min: on a shared machine, a load above the core count means the numbers are noisy.
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
 

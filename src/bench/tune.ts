@@ -156,6 +156,7 @@ export interface TuneResult {
   schema: 'strata-bench-tune/1';
   startedAt: string;
   machine: BenchResult['machine'];
+  command?: string;
   durationMs: number;
   /** Each cell × workload ran this many times (cells interleaved per round); results are medians. */
   rounds: number;
@@ -192,6 +193,7 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
   const info = hooks.onInfo ?? (() => {});
   const cells: TuneResult['cells'] = gridCells(axes).map((c) => ({ ...c, results: {} }));
   const startedAt = new Date().toISOString();
+  const machine = machineInfo();
   let failedCells = 0;
   const rounds = int(a, 'rounds', 1, 1, 20);
   const estimateS = (rounds * cells.length * workloads.length * ((base.durationMs ?? 0) + base.warmupMs)) / 1000;
@@ -244,7 +246,7 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
   return {
     schema: 'strata-bench-tune/1',
     startedAt,
-    machine: machineInfo(),
+    machine,
     durationMs: base.durationMs ?? 0,
     rounds,
     concurrency: base.concurrency,

@@ -183,3 +183,15 @@ describe('s3ErrorCode', () => {
     expect(s3ErrorCode(500, undefined)).toBe('HTTP500');
   });
 });
+
+import { redactedCommand } from '../../src/bench/cli.js';
+describe('redactedCommand', () => {
+  it('records the command without secrets', () => {
+    expect(redactedCommand(['run', 'put', '--access-key', 'AK', '--secret-key', 'SK', '--size', '4KiB'])).toBe('strata bench run put --access-key AK --secret-key *** --size 4KiB');
+    expect(redactedCommand(['run', '--secret-key=SK'])).toBe('strata bench run --secret-key=***');
+    expect(redactedCommand(['compare', '--target', 'a=http://127.0.0.1:9000,AK,SK', '--target=b=http://127.0.0.1:1,K,S', '--target', 's3rver'])).toBe(
+      'strata bench compare --target a=http://127.0.0.1:9000,AK,*** --target=b=http://127.0.0.1:1,K,*** --target s3rver',
+    );
+    expect(redactedCommand(['tune', '--grid', 'workers=1,2;ec=4+2'])).toBe("strata bench tune --grid 'workers=1,2;ec=4+2'");
+  });
+});
