@@ -14,6 +14,8 @@ export const MAX_POLICY_CONDITIONS = 64;
 export interface PostPolicyOptions {
   region: string;
   nowMs: number;
+  /** As AuthOptions.alsoAcceptRegions. */
+  alsoAcceptRegions?: readonly string[];
   /** Default 's3'. */
   service?: string;
 }
@@ -62,7 +64,7 @@ export function verifyPostPolicy(form: Readonly<Record<string, string>>, bucket:
   const parts = credential.length <= 512 ? credential.split('/', 6) : [];
   if (parts.length !== 5) throw new AuthError('InvalidArgument', 'x-amz-credential is malformed');
   const [accessKeyId, day, region, service, terminator] = parts as [string, string, string, string, string];
-  if (region !== options.region) throw new AuthError('AuthorizationQueryParametersError', `the region '${region.slice(0, 64)}' is wrong; expecting '${options.region}'`);
+  if (region !== options.region && options.alsoAcceptRegions?.includes(region) !== true) throw new AuthError('AuthorizationQueryParametersError', `the region '${region.slice(0, 64)}' is wrong; expecting '${options.region}'`);
   if (service !== (options.service ?? 's3') || terminator !== SIGV4_TERMINATOR) throw new AuthError('InvalidArgument', 'x-amz-credential has a wrong service or terminator');
   if (parseAmzDate(date) === undefined || date.slice(0, 8) !== day) throw new AuthError('InvalidArgument', 'x-amz-date is malformed or does not match the credential date');
 

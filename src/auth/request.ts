@@ -20,6 +20,12 @@ export interface AuthRequest {
 export interface AuthOptions {
   /** The node's region; the credential scope must name it. */
   region: string;
+  /**
+   * Other regions a credential scope may name. Clients discover a bucket's region by calling
+   * GetBucketLocation signed for us-east-1 (AWS accepts that everywhere), so a node whose region is not
+   * us-east-1 may want ['us-east-1'] here. Default: none.
+   */
+  alsoAcceptRegions?: readonly string[];
   /** Current time (injected: tests and a single clock read per request). */
   nowMs: number;
   /** Allowed clock difference for header auth; default 15 minutes like S3. */

@@ -87,7 +87,7 @@ function parseCredential(cred: string, code: 'AuthorizationHeaderMalformed' | 'A
   const [accessKeyId, day, region, service, terminator] = parts as [string, string, string, string, string];
   if (day.length !== 8 || parseAmzDate(day + 'T000000Z') === undefined) throw new AuthError(code, prefix + `incorrect date format "${clip(day)}". This date in the credential must be in the format "yyyyMMdd".`);
   const expectedService = options.service ?? 's3';
-  if (region !== options.region) throw new AuthError(code, prefix + `the region '${clip(region)}' is wrong; expecting '${options.region}'`);
+  if (region !== options.region && options.alsoAcceptRegions?.includes(region) !== true) throw new AuthError(code, prefix + `the region '${clip(region)}' is wrong; expecting '${options.region}'`);
   if (service !== expectedService) throw new AuthError(code, prefix + `incorrect service "${clip(service)}". This endpoint belongs to "${expectedService}".`);
   if (terminator !== SIGV4_TERMINATOR) throw new AuthError(code, prefix + `incorrect terminal "${clip(terminator)}". This endpoint uses "aws4_request".`);
   return { accessKeyId, day, region, service };

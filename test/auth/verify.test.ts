@@ -106,6 +106,7 @@ describe('authenticate: header', () => {
     expectCode(() => authenticate(good, identities, { ...OPTS, nowMs: NOW - 16 * 60_000 }), 'RequestTimeTooSkewed');
     expect(ok(authenticate(good, identities, { ...OPTS, nowMs: NOW + 14 * 60_000 })).accessKeyId).toBe(AKID);
     expectCode(() => authenticate(good, identities, { ...OPTS, region: 'eu-west-1' }), 'AuthorizationHeaderMalformed', "the region 'us-east-1' is wrong; expecting 'eu-west-1'");
+    expect(ok(authenticate(good, identities, { ...OPTS, region: 'eu-west-1', alsoAcceptRegions: ['us-east-1'] })).scope).toContain('/us-east-1/');
     expectCode(() => authenticate(good, IdentityStore.fromConfig({ accessKeyId: 'OTHERKEY', secretAccessKey: SECRET }), OPTS), 'InvalidAccessKeyId');
     expectCode(() => authenticate(good, IdentityStore.fromConfig({ accessKeyId: AKID, secretAccessKey: 'another-secret' }), OPTS), 'SignatureDoesNotMatch');
     expectCode(() => authenticate({ ...good, rawQuery: 'a=2' }, identities, OPTS), 'SignatureDoesNotMatch');
