@@ -222,7 +222,10 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
         case 'head': {
           const o = live.pickForRead(rng);
           if (!o) {
+            // Pure get/head: the prepared set is gone. Mixed: nothing readable yet — write instead, which also
+            // keeps this loop from spinning without I/O.
             if (w.op !== 'mixed') phase.stop ??= 'out-of-objects';
+            else await execute('put', phase);
             return;
           }
           try {

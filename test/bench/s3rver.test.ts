@@ -42,7 +42,7 @@ describe('strata bench run against s3rver', () => {
       expect(code, c.lines.join('\n')).toBe(0);
       const r = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
       checkResult(r, [...ops]);
-      expect(r.elapsedMs).toBeLessThan(2000 + 5000);
+      expect(r.elapsedMs).toBeLessThan(2000 + 15_000); // the phase ends at 2 s; in-flight requests finish after
       expect(r.cleanup.skipped).toBe(false);
       expect(r.cleanup.bucketDeleted).toBe(true);
       if (op === 'get') {
