@@ -49,12 +49,93 @@ function rsContext(k: number, m: number): RsContext {
   return c;
 }
 
-function rsEncode(k: number, m: number, sources: number, targets: number, buf: Buffer, dataOffset: number, parityOffset: number, shardBytes: number): Promise<void> {
+function rsEncode(
+  k: number,
+  m: number,
+  sources: number,
+  targets: number,
+  buf: Buffer,
+  dataOffset: number,
+  parityOffset: number,
+  shardBytes: number,
+  parityBuf: Buffer = buf,
+): Promise<void> {
   // The codec asserts (aborting the process) on zero sizes or unaligned shards: refuse here instead.
   if (shardBytes <= 0 || shardBytes % 8 !== 0 || m === 0) throw new Error(`rsEncode: bad shardBytes ${shardBytes} or m=${m}`);
   return new Promise((resolve, reject) =>
-    RS.encode(rsContext(k, m), sources, targets, buf, dataOffset, shardBytes * k, buf, parityOffset, shardBytes * m, (err) => (err ? reject(err) : resolve())),
+    RS.encode(rsContext(k, m), sources, targets, buf, dataOffset, shardBytes * k, parityBuf, parityOffset, shardBytes * m, (err) => (err ? reject(err) : resolve())),
   );
+}
+
+/**
+ * Shards up to this size are encoded together: one codec call costs ~20 µs of libuv round trip
+ * whatever the size (measured: a 4 KiB object's 4+2 encode runs at 0.18 GB/s alone), so the small
+ * blocks of a batch are gathered into one buffer, encoded once, and the parity scattered back.
+ * The codec is a Cauchy bit-matrix code (w = 8): each shard is cut into 8 packets of shardBytes/8 and
+ * parity packets are XORs of data packets. Gathering must therefore concatenate packet p of every
+ * item into packet p of the combined shard — plain shard concatenation gives different parity
+ * (caught by a test that reconstructs batched small objects).
+ */
+const RS_PACKETS = 8;
+const GATHER_MAX_SHARD_BYTES = 16 * 1024;
+
+async function encodeParity(items: EncodeItem[]): Promise<void> {
+  const groups = new Map<string, EncodeItem[]>();
+  const solo: Promise<void>[] = [];
+  for (const it of items) {
+    if (it.m === 0) continue;
+    const { k, m } = it;
+    if (it.shardBytes > GATHER_MAX_SHARD_BYTES) {
+      solo.push(rsEncode(k, m, (1 << k) - 1, ((1 << (k + m)) - 1) ^ ((1 << k) - 1), Buffer.from(it.sab), 0, it.parityOffset, it.shardBytes));
+      continue;
+    }
+    const key = `${k}+${m}`;
+    const g = groups.get(key);
+    if (g) g.push(it);
+    else groups.set(key, [it]);
+  }
+  for (const group of groups.values()) {
+    const { k, m } = group[0]!;
+    if (group.length === 1) {
+      const it = group[0]!;
+      solo.push(rsEncode(k, m, (1 << k) - 1, ((1 << (k + m)) - 1) ^ ((1 << k) - 1), Buffer.from(it.sab), 0, it.parityOffset, it.shardBytes));
+      continue;
+    }
+    let total = 0;
+    for (const it of group) total += it.shardBytes;
+    const packet = total / RS_PACKETS;
+    const data = Buffer.allocUnsafe(total * k);
+    const parity = Buffer.allocUnsafe(total * m);
+    let off = 0;
+    for (const it of group) {
+      const src = new Uint8Array(it.sab);
+      const ps = it.shardBytes / RS_PACKETS;
+      for (let i = 0; i < k; i++) {
+        for (let p = 0; p < RS_PACKETS; p++) {
+          const from = i * it.shardBytes + p * ps;
+          data.set(src.subarray(from, from + ps), i * total + p * packet + off);
+        }
+      }
+      off += ps;
+    }
+    solo.push(
+      rsEncode(k, m, (1 << k) - 1, ((1 << (k + m)) - 1) ^ ((1 << k) - 1), data, 0, 0, total, parity).then(() => {
+        let o = 0;
+        for (const it of group) {
+          const dst = new Uint8Array(it.sab);
+          const ps = it.shardBytes / RS_PACKETS;
+          for (let j = 0; j < m; j++) {
+            for (let p = 0; p < RS_PACKETS; p++) {
+              const from = j * total + p * packet + o;
+              dst.set(parity.subarray(from, from + ps), it.parityOffset + j * it.shardBytes + p * ps);
+            }
+          }
+          o += ps;
+        }
+      }),
+    );
+  }
+  await Promise.all(solo);
 }
 
 function hex16(v: bigint): string {
@@ -119,17 +200,16 @@ function hashBlock(item: EncodeItem, data: Uint8Array): { state?: HashState; dig
   return { digests: { md5Hex, checksums, ...(sha256Hex !== undefined ? { sha256Hex } : {}) } };
 }
 
-async function encodeOne(item: EncodeItem): Promise<EncodeResult> {
-  const { k, m, shardBytes, dataBytes } = item;
+function checkItem(item: EncodeItem): void {
+  const { k, shardBytes, dataBytes } = item;
   if (dataBytes <= 0 || dataBytes > shardBytes * k) throw new Error(`encode: dataBytes ${dataBytes} does not fit ${k}x${shardBytes}`);
-  const buf = Buffer.from(item.sab);
   // Padding of the last shard must be zeros: parity and hashes cover it, and reads reconstruct it.
-  buf.fill(0, dataBytes, shardBytes * k);
-  const data = new Uint8Array(item.sab, 0, dataBytes);
-  // Parity runs on libuv's pool while this thread hashes the payload.
-  const parity = m > 0 ? rsEncode(k, m, (1 << k) - 1, ((1 << (k + m)) - 1) ^ ((1 << k) - 1), buf, 0, item.parityOffset, shardBytes) : Promise.resolve();
-  const hashed = hashBlock(item, data);
-  await parity;
+  new Uint8Array(item.sab).fill(0, dataBytes, shardBytes * k);
+}
+
+function finishItem(item: EncodeItem, hashed: { state?: HashState; digests?: FinalDigests }): EncodeResult {
+  const { k, m, shardBytes } = item;
+  const buf = new Uint8Array(item.sab);
   const seed = BigInt(`0x${item.seed}`);
   const shardXxh64: string[] = [];
   for (let i = 0; i < k + m; i++) {
@@ -142,7 +222,12 @@ async function encodeOne(item: EncodeItem): Promise<EncodeResult> {
 }
 
 export async function encode(items: EncodeItem[]): Promise<EncodeResult[]> {
-  return Promise.all(items.map(encodeOne));
+  for (const it of items) checkItem(it);
+  // Parity runs on libuv's pool while this thread hashes the payloads.
+  const parity = encodeParity(items);
+  const hashed = items.map((it) => hashBlock(it, new Uint8Array(it.sab, 0, it.dataBytes)));
+  await parity;
+  return items.map((it, i) => finishItem(it, hashed[i]!));
 }
 
 const headerScratch = Buffer.alloc(RECORD_HEADER_BYTES);
@@ -190,6 +275,14 @@ async function readOne(item: ReadItem): Promise<ReadResult> {
   if (good < k || m === 0) return { bad, ok: false };
   const buf = Buffer.from(item.sab);
   await rsEncode(k, m, goodMask, missingNeeded, buf, item.base, item.base + k * item.shardBytes, item.shardBytes);
+  // Rebuilt shards are verified against the layout's hashes too: a byte that fails verification is
+  // never returned, even if it came out of the codec.
+  for (let i = 0; i < k; i++) {
+    if (!(missingNeeded & (1 << i))) continue;
+    const expect = item.shards[i]?.xxh64;
+    const rebuilt = hex16(xxh64(new Uint8Array(item.sab, item.base + i * item.shardBytes, item.shardBytes)));
+    if (expect !== undefined && rebuilt !== expect) return { bad: [...bad, { index: i, reason: 'reconstruction does not match its checksum' }], ok: false };
+  }
   return { bad, ok: true };
 }
 
