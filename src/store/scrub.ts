@@ -16,6 +16,8 @@ import { listSegments, segmentFileName } from './segment.js';
 
 /** Index entries read per page of the layout walk. */
 export const SCRUB_PAGE_ENTRIES = 256;
+/** Entries verified at once (each is one worker task of up to CHECK_MAX_BLOCKS_PER_TASK blocks). */
+export const SCRUB_CONCURRENCY = 4;
 
 export interface ScrubReport {
   startedMs: number;
@@ -162,23 +164,43 @@ export class Scrubber {
           }
         }
       }
-      for await (const entry of liveEntries(this.engine, stop)) {
-        if (stop.stopped) return r;
-        if (entry.target.kind === 'object') r.objectsChecked++;
-        else r.auxChecked++;
-        const o = await exclusive(() =>
-          this.repairer.checkEntry(entry, { repair: options.repair, ...(options.throttle ? { throttle: options.throttle } : {}), stop }),
-        );
+      // Verification runs SCRUB_CONCURRENCY entries at a time; a repair re-checks the bad blocks of
+      // its entry under the exclusive lock (repairs, rebuilds and compaction re-point one at a time).
+      const inFlight = new Set<Promise<void>>();
+      const one = async (entry: LiveEntry): Promise<void> => {
+        const o = await this.repairer.checkEntry(entry, { repair: false, ...(options.throttle ? { throttle: options.throttle } : {}), stop });
         r.blocksChecked += o.blocksChecked;
         r.bytesChecked += o.bytesChecked;
-        r.badShards += o.badShards;
-        r.repairedShards += o.repairedShards;
-        r.unrecoverableBlocks += o.unrecoverableBlocks;
-        r.deferredShards += o.deferredShards;
-        if (o.changed) r.changedEntries++;
-        if (o.unrecoverableBlocks > 0 && r.unrecoverableEntries.length < MAX_FINDINGS) r.unrecoverableEntries.push(entryName(entry.target));
-        for (const f of o.findings) if (r.findings.length < MAX_FINDINGS) r.findings.push(f);
+        let final = o;
+        if (options.repair && o.badShards > 0 && o.unrecoverableBlocks === 0) {
+          const only = new Set(o.findings.map((f) => f.block));
+          const bad = o.findings.length < MAX_FINDINGS ? only : undefined;
+          final = await exclusive(() => this.repairer.checkEntry(entry, { repair: true, ...(bad ? { onlyBlocks: bad } : {}), stop }));
+          final = { ...final, badShards: o.badShards, findings: final.findings.length ? final.findings : o.findings };
+        }
+        r.badShards += final.badShards;
+        r.repairedShards += final.repairedShards;
+        r.unrecoverableBlocks += final.unrecoverableBlocks;
+        r.deferredShards += final.deferredShards;
+        if (final.changed) r.changedEntries++;
+        if (final.unrecoverableBlocks > 0 && r.unrecoverableEntries.length < MAX_FINDINGS) r.unrecoverableEntries.push(entryName(entry.target));
+        for (const f of final.findings) if (r.findings.length < MAX_FINDINGS) r.findings.push(f);
+      };
+      let failure: unknown;
+      for await (const entry of liveEntries(this.engine, stop)) {
+        if (stop.stopped || failure !== undefined) break;
+        if (entry.target.kind === 'object') r.objectsChecked++;
+        else r.auxChecked++;
+        const p: Promise<void> = one(entry)
+          .catch((err) => {
+            failure ??= err;
+          })
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= SCRUB_CONCURRENCY) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
       r.complete = !stop.stopped;
       return r;
     } finally {
