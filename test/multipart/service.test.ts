@@ -338,3 +338,11 @@ describe('MultipartService (fake engine)', () => {
     expect(engine.liveBlocks().size).toBe(1);
   });
 });
+
+describe('normalizeEtag', () => {
+  it('accepts bare, quoted, &quot; and numeric-reference quotes (aws-sdk-go / rclone)', async () => {
+    const { normalizeEtag } = await import('../../src/s3/multipart/records.js');
+    const bare = '1d0042d05b6cf5f79eab4c5657ace05c';
+    for (const v of [bare, `"${bare}"`, `&quot;${bare}&quot;`, `&#34;${bare}&#34;`, `&#x22;${bare}&#x22;`, ` "${bare.toUpperCase()}" `]) expect(normalizeEtag(v)).toBe(bare);
+  });
+});

@@ -119,10 +119,15 @@ export function concatenateLayouts(layouts: readonly Layout[]): Layout {
   return { extents };
 }
 
-/** S3 ETags arrive quoted, unquoted, or XML-escaped-quoted; compare them bare and lower-case. */
+/**
+ * S3 ETags arrive quoted, unquoted, or with the quotes as character references: aws-sdk-go (rclone)
+ * writes `&#34;` and the XML parser leaves numeric references undecoded. Compare them bare, lower-case.
+ */
 export function normalizeEtag(etag: string): string {
-  let s = etag.trim();
-  if (s.startsWith('&quot;') && s.endsWith('&quot;')) s = s.slice(6, -6);
+  let s = etag
+    .trim()
+    .replace(/&quot;/g, '"')
+    .replace(/&#(?:34|x22);/gi, '"');
   if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1);
   return s.toLowerCase();
 }
