@@ -313,10 +313,11 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
   for (const [id, meta] of iObjects) {
     const t = tObjects.get(id);
     if (t && t.seq === meta.seq) continue;
-    if (!unreadableEntries.has(id) && layoutOk(meta.layout)) {
-      if (await engine.relocate({ kind: 'object', bucket: meta.bucket, key: meta.key }, meta.seq, meta.layout)) rep.relogged++;
-    } else if (!unreadableEntries.has(id)) {
-      // Readable only after rebuilding shards: step 3 re-points it, which logs it as well.
+    if (!unreadableEntries.has(id)) {
+      // An unconditional commit (a relocation would be conditional on a version the segments never saw).
+      const { bucket, key, layout, sizeBytes, etag, system, user, checksums, checksumType, parts } = meta;
+      await engine.commitObject({ bucket, key, layout, sizeBytes, etag, system, user, checksums, ...(checksumType ? { checksumType } : {}), ...(parts ? { parts } : {}) });
+      rep.relogged++;
     } else {
       if (!iBuckets.has(meta.bucket) && !tBuckets.has(meta.bucket)) db.txn(() => applyRecord(db, RecordType.ObjectDelete, { seq: 0, bucket: meta.bucket, key: meta.key }));
       else await engine.deleteObject(meta.bucket, meta.key);
@@ -329,10 +330,8 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
     const t = tAux.get(id);
     if (t && t.seq === a.seq) continue;
     const [ns, aid] = id.split('\u0000') as [string, string];
-    if (a.layout && layoutOk(a.layout)) {
-      if (await engine.relocate({ kind: 'aux', ns, id: aid }, a.seq, a.layout)) rep.relogged++;
-    } else if (!a.layout) {
-      await engine.putAux(ns, aid, a.value);
+    if (!unreadableEntries.has(`aux:${id}`)) {
+      await engine.putAux(ns, aid, a.value, a.layout);
       rep.relogged++;
     }
   }
