@@ -9,6 +9,15 @@ import { RECORD_HEADER_BYTES } from './record.js';
 import type { DriveSegments } from './segment.js';
 import type { EncodeItem, EncodeResult, FinalDigests, HashState } from '../workers/tasks.js';
 
+/**
+ * Shards up to this size are staged into an ordinary Buffer before the writev. Node's writev costs
+ * ~2.4 µs per iovec that views a SharedArrayBuffer versus ~0.5 µs for an ordinary buffer (measured:
+ * 2 SAB views 6.6 µs, 2 plain views 1.8 µs); a 4 KiB PUT writes 12 iovecs, so staging (a 6 KiB memcpy)
+ * saves ~25 µs of main thread per small PUT and frees the block before the writes complete.
+ * Large shards are written zero-copy from the shared block.
+ */
+export const STAGE_SHARD_MAX_BYTES = 16 * 1024;
+
 /** Sealed blocks a writer may have in encoding/appending before write() asks the caller to pause. */
 export const MAX_PENDING_BLOCKS_PER_WRITER = 4;
 
@@ -122,6 +131,7 @@ export class Writer implements ObjectWriter {
     const shardBytes = shardBytesFor(dataBytes, k);
     const first = index === 0;
     let appended: Promise<void> = Promise.resolve();
+    let released = false;
     this.chain = this.chain.then(async () => {
       if (this.aborted) throw new StoreError('Aborted', 'writer aborted');
       const item: EncodeItem = {
@@ -143,6 +153,11 @@ export class Writer implements ObjectWriter {
       this.state = res.state;
       if (last) this.digests = res.digests;
       appended = this.appendShards(block, index, dataBytes, shardBytes, res.shardXxh64);
+      if (shardBytes <= STAGE_SHARD_MAX_BYTES) {
+        // Shards were copied out: the block can serve the next writer right away.
+        this.ctx.blockPool.release(block);
+        released = true;
+      }
     });
     const settled = this.chain
       .then(() => appended)
@@ -153,7 +168,7 @@ export class Writer implements ObjectWriter {
         },
       )
       .finally(() => {
-        this.ctx.blockPool.release(block);
+        if (!released) this.ctx.blockPool.release(block);
         this.pendingBlocks--;
         this.maybeDrain();
       });
@@ -165,6 +180,8 @@ export class Writer implements ObjectWriter {
     const g = block.geometry;
     const shards: (ShardLocation | null)[] = [];
     const writes: Promise<void>[] = [];
+    const recordBytes = RECORD_HEADER_BYTES + shardBytes;
+    const stage = shardBytes <= STAGE_SHARD_MAX_BYTES ? Buffer.allocUnsafe(recordBytes * (k + m)) : undefined;
     for (let i = 0; i < k + m; i++) {
       const d = this.shardDrives[i];
       const drive = d === null || d === undefined ? null : this.ctx.drives[d];
@@ -175,7 +192,14 @@ export class Writer implements ObjectWriter {
       const payloadOff = i < k ? i * shardBytes : g.parityOffset + (i - k) * shardBytes;
       const header = new Uint8Array(block.sab, g.headerOffset + i * RECORD_HEADER_BYTES, RECORD_HEADER_BYTES);
       const payload = new Uint8Array(block.sab, payloadOff, shardBytes);
-      const { segment, offset, written } = drive.append([header, payload], RECORD_HEADER_BYTES + shardBytes);
+      let iov: Uint8Array[];
+      if (stage) {
+        const rec = stage.subarray(i * recordBytes, (i + 1) * recordBytes);
+        rec.set(header, 0);
+        rec.set(payload, RECORD_HEADER_BYTES);
+        iov = [rec];
+      } else iov = [header, payload];
+      const { segment, offset, written } = drive.append(iov, recordBytes);
       shards.push({ drive: d, segment: segment.number, offset, xxh64: hashes[i]! });
       writes.push(written);
     }
