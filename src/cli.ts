@@ -52,13 +52,20 @@ async function runServer(argv: string[]): Promise<void> {
   }
   const { openEngine } = await import('./store/index.js');
   const { startServer } = await import('./http/server.js');
-  const engine = await openEngine(config.engine, { log: (m) => log.info({ engine: true }, m) });
-  let server: Awaited<ReturnType<typeof startServer>>;
+  // Listen first: while the engine opens (recovery can take a while) /health/live is 200 and
+  // /health/ready is 503, so an orchestrator can tell "starting" from "dead".
+  const opening = openEngine(config.engine, { log: (m) => log.info({ engine: true }, m) });
+  opening.catch(() => undefined);
+  const server = await startServer({ engine: opening, config, log });
+  log.info({ address: config.address, port: server.port }, 'listening; opening the engine');
+  let engine: Awaited<typeof opening>;
   try {
-    server = await startServer({ engine, config, log });
+    engine = await opening;
   } catch (err) {
-    await engine.close().catch(() => undefined);
-    throw err;
+    log.error({ err }, 'cannot open the engine');
+    await server.close();
+    log.flush?.();
+    process.exit(1);
   }
   log.info({ address: config.address, port: server.port, region: config.region, domain: config.domain || undefined, drives: config.engine.drives, ec: config.engine.erasure }, 'strata serving');
   let stopping = false;

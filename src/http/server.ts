@@ -27,7 +27,8 @@ export const EARLY_ERROR_DRAIN_MAX_BYTES = 1024 * 1024;
 export const IDLE_SWEEP_MS = 250;
 
 export interface ServerDeps {
-  engine: Engine;
+  /** A promise while the engine is still opening (recovery): the node listens, live=200, ready=503, S3 → 503. */
+  engine: Engine | Promise<Engine>;
   config: ServerConfig;
   log: Logger;
   identities?: IdentityLookup;
@@ -109,11 +110,12 @@ function parseQuery(raw: string): Map<string, string> {
 
 export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   const uws = loadUws();
-  const { engine, config, log } = deps;
+  const { config, log } = deps;
+  let engine: Engine | undefined = deps.engine instanceof Promise ? undefined : deps.engine;
   const limits = config.limits;
   const identities =
     deps.identities ?? IdentityStore.fromConfig({ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, displayName: config.accessKeyId });
-  const metrics = deps.metrics ?? createMetrics(engine);
+  const metrics = deps.metrics ?? createMetrics(() => engine);
   const health = new Health();
   const admission = new Admission(limits.maxInFlightRequests, limits.admissionWaitMs);
   const live = new Set<Live>();
@@ -318,7 +320,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       query: new Map(),
       headers,
       remoteAddress: '',
-      engine,
+      engine: engine as Engine, // only used once serving, when it is set
       config,
       log,
       res: responder,
@@ -411,7 +413,16 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     });
   });
   const port = uws.us_socket_local_port(listenSocket as never);
-  health.phase = 'serving';
+  if (engine) health.phase = 'serving';
+  else {
+    (deps.engine as Promise<Engine>).then(
+      (e) => {
+        engine = e;
+        if (health.phase === 'starting') health.phase = 'serving';
+      },
+      (err: unknown) => log.error({ err }, 'engine failed to open; the node stays unready'),
+    );
+  }
   let listening = true;
 
   async function drain(): Promise<void> {
@@ -441,7 +452,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       clearInterval(sweep);
       for (const l of live) if (!l.ctx.aborted) l.ctx.res.res.close();
       (app as unknown as { close?: () => void }).close?.();
-      await closeMultipart(engine).catch((err: unknown) => log.warn({ err }, 'closing multipart service failed'));
+      if (engine) await closeMultipart(engine).catch((err: unknown) => log.warn({ err }, 'closing multipart service failed'));
       health.phase = 'stopped';
     },
   };

@@ -14,7 +14,7 @@ export interface Metrics {
   contentType: string;
 }
 
-export function createMetrics(engine: Engine, options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(engine: () => Engine | undefined, options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
   const requests = new Counter({
@@ -40,7 +40,7 @@ export function createMetrics(engine: Engine, options: { defaultMetrics?: boolea
   });
   const safeStats = () => {
     try {
-      return engine.stats();
+      return engine()?.stats();
     } catch {
       return undefined;
     }

@@ -300,6 +300,31 @@ describe('large GETs stream with backpressure', () => {
   });
 });
 
+describe('starting', () => {
+  it('listens before the engine is open: live 200, ready 503, S3 503; then serves', async () => {
+    const { startServer } = await import('../../src/http/server.js');
+    const { createLogger } = await import('../../src/observe/log.js');
+    let open!: (e: typeof t.engine) => void;
+    const pending = new Promise<typeof t.engine>((r) => (open = r));
+    const s = await startServer({ engine: pending, config: { ...t.config, port: 0 }, log: createLogger('silent') });
+    try {
+      const base = `http://127.0.0.1:${s.port}`;
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(503);
+      const r = await rawExchange(s.port, signedRequest({ ...t, port: s.port }, 'GET', '/raw/continue'));
+      expect(r.status).toBe(503);
+      expect(code(r.body)).toBe('ServiceUnavailable');
+      open(t.engine);
+      await new Promise((res) => setTimeout(res, 10));
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const ok = await rawExchange(s.port, signedRequest({ ...t, port: s.port }, 'GET', '/raw/continue'));
+      expect(ok.status).toBe(200);
+    } finally {
+      await s.drain();
+    }
+  });
+});
+
 describe('graceful drain', () => {
   it('ready → 503 while draining, S3 requests get 503', async () => {
     const t2 = await startTestServer();
