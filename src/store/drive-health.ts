@@ -106,19 +106,22 @@ export class DriveMonitor {
   async attach(index: number): Promise<void> {
     const { driveSet, db, segments } = this.engine.internals;
     const d = driveSet.drives[index]!;
+    // Close the old appender first: its close() unlinks its unused spare by path, which must not hit a
+    // file of the new one.
+    const old = segments[index];
+    segments[index] = null;
+    if (old) await old.close().catch(() => undefined);
     const onDisk = await listSegments(d.path);
     // Never reuse a segment number: layouts may still point at lost files of lower numbers.
-    const next = Math.max(db.maxSegmentPerDrive(driveSet.drives.length)[index] ?? 0, onDisk[onDisk.length - 1] ?? 0, segments[index]?.active?.number ?? 0) + 1;
+    const next = Math.max(db.maxSegmentPerDrive(driveSet.drives.length)[index] ?? 0, onDisk[onDisk.length - 1] ?? 0, (old?.active?.number ?? 0) + 1) + 1;
     const segs = new DriveSegments(index, d.path, next, this.engine.config.segmentSizeBytes);
     await segs.start();
-    const old = segments[index];
     segments[index] = segs;
     d.online = true;
     const h = this.health[index]!;
     h.state = 'online';
     delete h.reason;
     h.sinceMs = Date.now();
-    if (old) void old.close().catch(() => undefined);
   }
 
   /** Formats an empty directory as drive `index` of this node (a replacement). */
