@@ -21,6 +21,7 @@ import {
   GetBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { Upload } from '@aws-sdk/lib-storage';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
 
@@ -249,6 +250,38 @@ describe('objects', () => {
     const q = await s3.send(new DeleteObjectsCommand({ Bucket: 'objects', Delete: { Objects: [{ Key: 'd3' }], Quiet: true } }));
     expect(q.Deleted ?? []).toEqual([]);
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'd3' })), 'NotFound', 404);
+  });
+});
+
+describe('GET extras', () => {
+  it('response-* overrides, partNumber=1 on a simple object, no checksum on ranged reads', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'ov', Body: 'override me', ContentType: 'text/plain' }));
+    const g = await s3.send(
+      new GetObjectCommand({ Bucket: 'objects', Key: 'ov', ResponseContentType: 'application/x-custom', ResponseContentDisposition: 'inline', ResponseCacheControl: 'no-cache' }),
+    );
+    expect(g.ContentType).toBe('application/x-custom');
+    expect(g.ContentDisposition).toBe('inline');
+    expect(g.CacheControl).toBe('no-cache');
+    await g.Body!.transformToString();
+    const p1 = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'ov', PartNumber: 1 }));
+    expect(await p1.Body!.transformToString()).toBe('override me');
+    await expectS3Error(s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'ov', PartNumber: 2 })), 'InvalidPartNumber', 416);
+    const r = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'ov', Range: 'bytes=0-3', ChecksumMode: 'ENABLED' }));
+    expect(r.ChecksumCRC32).toBeUndefined();
+    expect(await r.Body!.transformToString()).toBe('over');
+  });
+
+  it('lib-storage multipart Upload goes through the routing table', async () => {
+    const body = Buffer.alloc(11 * 1024 * 1024, 3);
+    const up = new Upload({ client: s3, params: { Bucket: 'objects', Key: 'mpu', Body: body }, partSize: 5 * 1024 * 1024, queueSize: 2 });
+    const done = await up.done();
+    expect(done.ETag).toMatch(/-3"$/);
+    const h = await s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'mpu' }));
+    expect(h.ContentLength).toBe(body.length);
+    const p2 = await s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'mpu', PartNumber: 2 }));
+    expect(p2.ContentLength).toBe(5 * 1024 * 1024);
+    expect(p2.PartsCount).toBe(3);
+    await p2.Body!.transformToByteArray();
   });
 });
 
