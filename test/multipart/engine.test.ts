@@ -51,6 +51,7 @@ describe('multipart on the real engine', () => {
     const t0 = performance.now();
     const res = await svc.complete('b', 'obj', u.uploadId, recs.map((r) => ({ partNumber: r.partNumber, etag: `"${r.md5Hex}"`, checksums: {} })));
     const completeMs = performance.now() - t0;
+    await svc.settled();
     const whole = Buffer.concat(data);
     const meta = engine.headObject('b', 'obj')!;
     expect(meta.etag).toBe(res.etag);

@@ -48,20 +48,18 @@ export function sdkClient(endpoint: string): S3Client {
   });
 }
 
-/** Polls until the node answers a TCP connect. */
+/** Polls GET /health/ready until 200: the node listens while the engine opens (recovery) and answers 503 meanwhile. */
 export async function waitListening(port: number, node: NodeProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (node.child.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${node.output()}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      await r.arrayBuffer();
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (node.child.exitCode !== null || Date.now() > deadline) throw new Error(`node did not become ready:\n${node.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

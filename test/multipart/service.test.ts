@@ -50,6 +50,7 @@ describe('MultipartService (fake engine)', () => {
     const recs = await Promise.all([put(svc, u, 3, data[2]!), put(svc, u, 1, data[0]!), put(svc, u, 2, data[1]!)]);
     const byNum = new Map(recs.map((r) => [r.partNumber, r]));
     const res = await svc.complete('b', 'k', u.uploadId, [1, 2, 3].map((n) => ({ partNumber: n, etag: `"${byNum.get(n)!.md5Hex}"`, checksums: {} })));
+    await svc.settled();
     const expectedEtag = md5(Buffer.concat(data.map((d) => Buffer.from(md5(d), 'hex')))) + '-3';
     expect(res.etag).toBe(expectedEtag);
     const meta = engine.headObject('b', 'k')!;
@@ -321,6 +322,7 @@ describe('MultipartService (fake engine)', () => {
     const done = await s.create({ bucket: 'b', key: 'done', system: {}, user: {} });
     const dp = await put(s, done, 1, randomBytes(10));
     await s.complete('b', 'done', done.uploadId, [{ partNumber: 1, etag: dp.md5Hex, checksums: {} }]);
+    await s.settled();
     clock += 600; // the first five are 1100 ms old, 'fresh' 600 ms
     const r1 = await s.sweepOnce();
     expect(r1.abortedUploads).toBeLessThanOrEqual(2);

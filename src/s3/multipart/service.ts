@@ -4,7 +4,8 @@
 //
 // Crash cases (each aux put / commit is durable when it resolves):
 //   UploadPart:  data written → part record put → 200.   Crash before the put: the data is garbage.
-//   Complete:    marker 'completing' → commitObject → marker 'completed' → upload record deleted → part records deleted.
+//   Complete:    marker 'completing' → commitObject → 200 (the upload leaves the in-memory index) → then, in one
+//                commit window: marker 'completed', upload record and part records deleted.
 //                recover() at startup resolves a 'completing' marker by comparing the object's layout
 //                fingerprint with the marker's: equal → finish the cleanup; different/absent → drop the marker,
 //                the upload stays open with all its parts.
@@ -106,6 +107,8 @@ export class MultipartService {
   readonly limits: MultipartLimits;
   private readonly index = new UploadIndex();
   private readonly locks = new UploadLocks();
+  /** Completions answered whose records are still being cleaned up (bounded by the request rate × one commit window). */
+  private readonly finishing = new Map<string, { marker: CompletionRecord; cleanup: Promise<void> }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<SweepReport> | undefined;
   private uploadCursor = 0;
@@ -395,16 +398,35 @@ export class MultipartService {
         await this.engine.deleteAux(NS_DONE, uploadId).catch(() => undefined);
         throw err;
       }
+      // Committed and durable: the answer is final. The upload leaves the index now; its records are
+      // removed after the response (one group-commit window for all of them). A crash before that
+      // leaves the 'completing' marker, which recover() settles by the layout fingerprint.
       const done: CompletionRecord = { ...marker, state: 'completed', completedMs: this.now(), versionId: meta.versionId };
-      await this.engine.putAux(NS_DONE, uploadId, done);
-      await this.dropUpload(upload, stored.values());
+      this.index.remove(uploadId);
+      const cleanup = this.finishCompletion(done, [...stored.keys()])
+        .catch(() => undefined) // the sweeper / next start finishes it
+        .finally(() => this.finishing.delete(uploadId));
+      this.finishing.set(uploadId, { marker: done, cleanup });
       return resultOf(done);
     });
   }
 
+  private async finishCompletion(done: CompletionRecord, partNumbers: readonly number[]): Promise<void> {
+    await Promise.all([
+      this.engine.putAux(NS_DONE, done.uploadId, done),
+      this.engine.deleteAux(NS_UPLOAD, done.uploadId),
+      this.deleteParts(done.uploadId, partNumbers),
+    ]);
+  }
+
+  /** Waits for the record cleanup of completions answered already (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.finishing.values()].map((f) => f.cleanup));
+  }
+
   /** No open upload under this id: a retried Complete of the same parts gets the same answer. */
   private retriedCompletion(bucket: string, key: string, uploadId: string, requested: readonly RequestedPart[]): CompleteResult {
-    const marker = this.engine.getAux<CompletionRecord>(NS_DONE, uploadId);
+    const marker = this.finishing.get(uploadId)?.marker ?? this.engine.getAux<CompletionRecord>(NS_DONE, uploadId);
     if (marker !== undefined && marker.state === 'completed' && marker.bucket === bucket && marker.key === key && sameParts(marker.parts, requested)) {
       return resultOf(marker);
     }
@@ -542,6 +564,9 @@ export class MultipartService {
         await this.engine.putAux(NS_DONE, uploadId, { ...marker, state: 'completed', completedMs: this.now(), versionId: meta!.versionId });
       } else {
         // The commit never became durable: the upload is open again, with every part it had.
+        // (Without its upload record — the object was committed and then overwritten before the
+        // cleanup finished — the parts are orphans: drop them.)
+        if (this.index.get(uploadId) === undefined) await this.deleteParts(uploadId, this.allParts(uploadId).map((p) => p.partNumber));
         await this.engine.deleteAux(NS_DONE, uploadId);
         return 'reopened';
       }
@@ -596,8 +621,12 @@ export class MultipartService {
     this.markerCursor = markers.length < budget ? undefined : markers[markers.length - 1]!.id;
     for (const { id, value } of markers) {
       if (this.closed) break;
-      if (value.state !== 'completed') continue; // a completion in flight holds its lock; recover() owns crashed ones
-      if (this.index.get(id) !== undefined) continue;
+      // A marker of an open upload belongs to a completion in flight (it holds the upload's lock).
+      if (this.index.get(id) !== undefined || this.finishing.has(id)) continue;
+      if (value.state === 'completing') {
+        await this.settleMarker(id, value); // a cleanup that failed without a crash
+        continue;
+      }
       if (nowMs - (value.completedMs ?? value.startedMs) > this.limits.completedMarkerTtlMs) {
         await this.engine.deleteAux(NS_DONE, id);
         report.removedMarkers++;
@@ -611,6 +640,7 @@ export class MultipartService {
       if (this.closed) break;
       const parsed = parsePartId(id);
       if (parsed === undefined || this.index.get(parsed.uploadId) !== undefined) continue;
+      if (this.finishing.has(parsed.uploadId)) continue;
       const marker = this.engine.getAux<CompletionRecord>(NS_DONE, parsed.uploadId);
       if (marker !== undefined && marker.state === 'completing') continue;
       await this.engine.deleteAux(NS_PART, id);
@@ -632,6 +662,7 @@ export class MultipartService {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await this.sweeping?.catch(() => undefined);
+    await this.settled();
   }
 
   /** Every aux record under a prefix, in pages (records are bounded by the upload and part limits). */
