@@ -142,6 +142,8 @@ export class DriveSegments {
   private spare: Promise<Segment> | undefined;
   private spareReady: Segment | undefined;
   private readonly fds = new Map<number, Promise<number>>();
+  /** Descriptors already opened, for the synchronous fast path of reads. */
+  private readonly openFds = new Map<number, number>();
   private readonly segments = new Map<number, Segment>();
   private closed = false;
 
@@ -168,6 +170,7 @@ export class DriveSegments {
     const seg = new Segment(this.drive, n, fd, 0);
     this.segments.set(n, seg);
     this.fds.set(n, Promise.resolve(fd));
+    this.openFds.set(n, fd);
     return seg;
   }
 
@@ -203,10 +206,18 @@ export class DriveSegments {
   }
 
   /** Descriptor for reading segment n, or -1 when its file is gone (lost drive, deleted file). */
-  fd(n: number): Promise<number> {
+  fd(n: number): Promise<number> | number {
+    const known = this.openFds.get(n);
+    if (known !== undefined) return known;
     let p = this.fds.get(n);
     if (p === undefined) {
-      p = new Promise<number>((resolve) => fs.open(path.join(this.dir, segmentFileName(n)), 'r', (err, fd) => resolve(err ? -1 : fd)));
+      p = new Promise<number>((resolve) =>
+        fs.open(path.join(this.dir, segmentFileName(n)), 'r', (err, fd) => {
+          const v = err ? -1 : fd;
+          this.openFds.set(n, v);
+          resolve(v);
+        }),
+      );
       this.fds.set(n, p);
     }
     return p;
@@ -217,6 +228,7 @@ export class DriveSegments {
     if (this.spare) await this.spare.catch(() => undefined);
     const fds = await Promise.all(this.fds.values());
     this.fds.clear();
+    this.openFds.clear();
     await Promise.all(fds.filter((fd) => fd >= 0).map((fd) => new Promise<void>((r) => fs.close(fd, () => r()))));
     // An unused spare would be an empty file; harmless, but remove it to keep the drive tidy.
     if (this.spareReady && this.spareReady.reservedBytes === 0) {
