@@ -52,7 +52,7 @@ export const TUNE_FLAGS: FlagSpec[] = [
   { name: 'max-cells', kind: 'string', arg: 'N', help: 'refuse grids with more cells than this', default: String(DEFAULT_MAX_CELLS) },
   { name: 'node-flag', kind: 'multi', arg: 'FLAG', help: 'extra flag for every node, e.g. --node-flag=--log-level=error' },
   ...WORKLOAD_FLAGS.filter((f) => f.name !== 'op' && f.name !== 'size' && f.name !== 'bucket').map((f) =>
-    f.name === 'duration' ? { ...f, default: DEFAULT_TUNE_DURATION } : f.name === 'warmup' ? { ...f, default: '1s' } : f,
+    f.name === 'duration' ? { ...f, default: DEFAULT_TUNE_DURATION } : f.name === 'warmup' ? { ...f, default: '1s' } : f.name === 'objects' ? { ...f, default: '200' } : f,
   ),
   ...OUTPUT_FLAGS,
 ];
@@ -189,7 +189,8 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
   const n = gridCellCount(axes);
   if (n > maxCells) throw new UsageError(`the grid has ${n} cells, over --max-cells ${maxCells}: narrow it or raise --max-cells`);
   if (a.positionals.length) throw new UsageError(`unexpected arguments: ${a.positionals.join(' ')}`);
-  const base = workloadFromArgs(withDefault(a, 'duration', DEFAULT_TUNE_DURATION, 'warmup', '1s'), 'put');
+  // Fewer prepared objects than `run`: every cell × read workload uploads them again on a fresh node.
+  const base = workloadFromArgs(withDefault(a, 'duration', DEFAULT_TUNE_DURATION, 'warmup', '1s', 'objects', '200'), 'put');
   const info = hooks.onInfo ?? (() => {});
   const cells: TuneResult['cells'] = gridCells(axes).map((c) => ({ ...c, results: {} }));
   const startedAt = new Date().toISOString();
