@@ -1,6 +1,6 @@
 // Entry point: `strata server | admin rebuild-index | bench | help`. Every command has --help.
 
-import { loadConfig, knownFlags, parseFlags, renderFlagHelp, ConfigError, CONFIG_OPTIONS, DEFAULT_ACCESS_KEY_ID, type ServerConfig } from './config.js';
+import { loadConfig, knownFlags, parseFlags, renderConfigMarkdown, renderFlagHelp, ConfigError, CONFIG_OPTIONS, DEFAULT_ACCESS_KEY_ID, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './observe/log.js';
 
 const USAGE = `Usage: strata <command> [flags]
@@ -8,6 +8,7 @@ const USAGE = `Usage: strata <command> [flags]
 Commands:
   server                 Run the S3 storage node
   admin rebuild-index    Rebuild the LMDB index from the segment files (node must be stopped)
+  admin config-table     Print every flag / env variable / default as a Markdown table (README)
   bench                  Benchmark harness (see: strata bench --help)
   help                   This text
 
@@ -124,8 +125,12 @@ export async function main(argv: string[]): Promise<void> {
       case 'admin': {
         const [sub, ...r] = rest;
         if (sub === 'rebuild-index') return await runRebuild(r);
+        if (sub === 'config-table') {
+          process.stdout.write(renderConfigMarkdown() + '\n');
+          return;
+        }
         if (sub === undefined || sub === '--help' || sub === 'help') {
-          process.stdout.write('Usage: strata admin <rebuild-index> [flags]\n\n' + REBUILD_HELP + '\n');
+          process.stdout.write('Usage: strata admin <rebuild-index|config-table> [flags]\n\n' + REBUILD_HELP + '\n\nUsage: strata admin config-table\n\nPrints the configuration reference (flags, env, defaults, units) as Markdown.\n');
           return;
         }
         return fail(`unknown admin command '${sub}'`);

@@ -23,6 +23,12 @@ import type { RequestContext } from './context.js';
 
 /** A body this small is read and discarded before an early error, so the client sees the error, not a reset. */
 export const EARLY_ERROR_DRAIN_MAX_BYTES = 1024 * 1024;
+/**
+ * uWS v20.30 parses at most this many request header lines (Host included); a request with more is
+ * dropped by the native parser with the connection closed and no response. Not configurable at
+ * runtime; it caps x-amz-meta-* headers at roughly 35 next to an SDK's own headers.
+ */
+export const UWS_MAX_REQUEST_HEADERS = 48;
 /** How often the idle sweep runs; idle timeouts are accurate to this. */
 export const IDLE_SWEEP_MS = 250;
 

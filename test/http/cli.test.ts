@@ -22,6 +22,8 @@ describe.skipIf(!built)('strata CLI (built)', () => {
     for (const flag of ['--data', '--drives', '--ec', '--address', '--port', '--region', '--domain', '--max-key-bytes', '--idle-timeout-ms', '--commit-window-ms']) {
       expect(server).toContain(flag);
     }
+    const table = spawnSync(process.execPath, [BIN, 'admin', 'config-table'], { encoding: 'utf8' });
+    expect(table.stdout).toContain('| `--max-key-bytes` | `STRATA_MAX_KEY_BYTES` | `limits.maxKeyBytes` | 1024 | bytes |');
     const bad = spawnSync(process.execPath, [BIN, 'server', '--prot', '1'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown flag --prot');
@@ -58,6 +60,8 @@ describe.skipIf(!built)('strata CLI (built)', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(out).toContain('"msg":"stopped"');
+      const rebuild = spawnSync(process.execPath, [BIN, 'admin', 'rebuild-index', '--data', dir, '--worker-threads', '1'], { encoding: 'utf8', timeout: 30_000 });
+      expect(rebuild.status, rebuild.stderr).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

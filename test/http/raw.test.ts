@@ -176,6 +176,13 @@ describe('limits and routing', () => {
     expect(long.status).toBe(400);
   });
 
+  it('more header lines than uWS parses: connection closed, node keeps serving', async () => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) headers[`x-amz-meta-h${i}`] = 'v';
+    await expect(rawExchange(t.port, signedRequest(t, 'GET', '/raw/x', { headers }), { timeoutMs: 3000 })).rejects.toThrow();
+    expect((await rawExchange(t.port, signedRequest(t, 'GET', '/raw/continue'))).status).toBe(200);
+  });
+
   it('every response carries x-amz-request-id and x-amz-id-2; errors are S3 XML', async () => {
     const r = await rawExchange(t.port, signedRequest(t, 'GET', '/raw/nope'));
     expect(r.status).toBe(404);
