@@ -6,6 +6,7 @@
 // is not in the map is passed through as `--<key> <value>`, so a new knob can be swept before it gets a name here.
 
 import { OUTPUT_FLAGS, UsageError, WORKLOAD_FLAGS, int, multi, str, workloadFromArgs, type FlagSpec, type ParsedArgs } from './args.js';
+import { CONFIG_OPTIONS } from '../config.js';
 import { startStrataNode } from './peers.js';
 import { ms, num, table } from './report-text.js';
 import { describeWorkload, machineInfo, runBench, WORKLOAD_OPS, type BenchResult, type RunHooks, type Workload, type WorkloadOp } from './runner.js';
@@ -64,6 +65,11 @@ export interface GridAxis {
   flagValues: string[];
 }
 
+/** Every flag `strata server` accepts (src/config.ts): a grid key that is none of them is a typo. */
+export const SERVER_FLAGS: ReadonlySet<string> = new Set(CONFIG_OPTIONS.map((o) => `--${o.flag}`));
+/** Flags the harness itself sets on every node; sweeping them would break it. */
+const RESERVED_FLAGS = new Set(['--data', '--port', '--address', '--drives', '--index-dir']);
+
 export function parseGrid(text: string): GridAxis[] {
   const axes: GridAxis[] = [];
   for (const part of text.split(';').map((s) => s.trim()).filter(Boolean)) {
@@ -83,7 +89,10 @@ export function parseGrid(text: string): GridAxis[] {
         throw new UsageError(`--grid ${key}: ${(err as Error).message}`);
       }
     });
-    axes.push({ key, flag: known?.flag ?? `--${key}`, values, flagValues });
+    const flag = known?.flag ?? `--${key}`;
+    if (RESERVED_FLAGS.has(flag)) throw new UsageError(`--grid: ${flag} is set by the harness for every node`);
+    if (!SERVER_FLAGS.has(flag)) throw new UsageError(`--grid: '${key}' is neither a grid key (${Object.keys(GRID_KEYS).join(', ')}) nor a server flag`);
+    axes.push({ key, flag, values, flagValues });
   }
   if (axes.length === 0) throw new UsageError('--grid is empty');
   return axes;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RUN_FLAGS } from '../../src/bench/cli.js';
 import { UsageError, isLoopbackHost, parseArgs, parseTargetSpec, targetFromArgs, workloadFromArgs } from '../../src/bench/args.js';
 import { COMPARE_FLAGS, summarizeCompare } from '../../src/bench/compare.js';
-import { gridCellCount, gridCells, parseGrid, parseTuneWorkloads, pickBest, type TuneResult } from '../../src/bench/tune.js';
+import { GRID_KEYS, SERVER_FLAGS, gridCellCount, gridCells, parseGrid, parseTuneWorkloads, pickBest, type TuneResult } from '../../src/bench/tune.js';
 import { runBenchCli } from '../../src/bench/cli.js';
 import type { BenchResult } from '../../src/bench/runner.js';
 
@@ -115,8 +115,13 @@ describe('tune grid', () => {
     expect(cells[0]!.flags).toEqual(['--worker-threads', '1', '--block-size-bytes', '262144', '--ec', '4+2', '--commit-window-ms', '1']);
     expect(cells[15]!.params).toEqual({ workers: '2', block: '1MiB', ec: '2+1', 'commit-window': '4ms' });
   });
-  it('passes unknown keys through as server flags and rejects bad values', () => {
+  it('every grid key maps to a flag strata server accepts', () => {
+    for (const [key, k] of Object.entries(GRID_KEYS)) expect(SERVER_FLAGS.has(k.flag), `${key} → ${k.flag}`).toBe(true);
+  });
+  it('passes other server flags through and rejects typos, reserved flags and bad values', () => {
     expect(gridCells(parseGrid('max-in-flight-requests=64'))[0]!.flags).toEqual(['--max-in-flight-requests', '64']);
+    expect(() => parseGrid('wokers=1,2')).toThrow(/neither a grid key/);
+    expect(() => parseGrid('port=1,2')).toThrow(/set by the harness/);
     expect(() => parseGrid('ec=4-2')).toThrow(UsageError);
     expect(() => parseGrid('workers=1;workers=2')).toThrow(/twice/);
     expect(() => parseGrid('')).toThrow();
