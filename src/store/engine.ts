@@ -69,6 +69,8 @@ export class StrataEngine implements Engine {
   private readonly pendingObjects = new Map<string, Pending<ObjectMeta>>();
   private readonly pendingBuckets = new Map<string, Pending<BucketMeta>>();
   private readonly pendingBucketWrites = new Map<string, number>();
+  /** Aux commits in flight per `${ns}\u0000${id}` (relocate() must see them). */
+  private readonly pendingAux = new Map<string, number>();
   private readonly encodeBatcher: Batcher<EncodeItem, EncodeResult>;
   private readonly readBatcher: Batcher<ReadItem, ReadResult>;
   private readonly groupCommit: GroupCommit;
@@ -378,7 +380,7 @@ export class StrataEngine implements Engine {
     this.assertOpen();
     const seq = this.nextSeq();
     const body = layout ? { seq, ns: namespace, id, value, layout } : { seq, ns: namespace, id, value };
-    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, () => undefined);
+    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, this.trackAux(`${namespace}\u0000${id}`));
   }
 
   getAux<T>(namespace: string, id: string): T | undefined {
@@ -394,7 +396,7 @@ export class StrataEngine implements Engine {
     this.assertOpen();
     if (this.db.aux.get([namespace, id]) === undefined) return;
     const seq = this.nextSeq();
-    await this.commit(RecordType.AuxDelete, { seq, ns: namespace, id }, this.onlineDrives(), undefined, () => undefined);
+    await this.commit(RecordType.AuxDelete, { seq, ns: namespace, id }, this.onlineDrives(), undefined, this.trackAux(`${namespace}\u0000${id}`));
   }
 
   listAux<T>(namespace: string, options: ListOptions): { id: string; value: T }[] {
@@ -425,8 +427,10 @@ export class StrataEngine implements Engine {
 
   /**
    * Points a live object or aux record at a layout whose shards moved (repair, compaction) with a new
-   * commit record that applies only while the entry is still the version `expectSeq` — at runtime and on
-   * replay alike (see applyRecord), so a concurrent overwrite or delete always wins. True if it applied.
+   * commit record. Decided synchronously against every earlier commit, applied or still in its window
+   * (like conditions): if the entry is no longer the version `expectSeq`, nothing is written and it
+   * returns false — a concurrent overwrite or delete always wins. The record is a plain commit, so a
+   * rebuild needs no older record to apply it (compaction may drop those).
    */
   async relocate(target: RelocateTarget, expectSeq: number, layout: Layout): Promise<boolean> {
     this.assertOpen();
@@ -436,15 +440,26 @@ export class StrataEngine implements Engine {
       const seq = this.nextSeq();
       const meta: ObjectMeta = { ...cur, seq, layout };
       const settle = this.setPendingObject(target.bucket, target.key, meta, seq);
-      await this.commit(RecordType.ObjectCommit, { seq, meta, ifSeq: expectSeq }, this.recordDrives(layout), layout, settle);
-      return this.db.objects.get([target.bucket, target.key])?.seq === seq;
+      await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(layout), layout, settle);
+      return true;
     }
+    const auxKey = `${target.ns}\u0000${target.id}`;
     const cur = this.db.aux.get([target.ns, target.id]);
-    if (!cur || cur.seq !== expectSeq || !cur.layout) return false;
+    if (!cur || cur.seq !== expectSeq || !cur.layout || this.pendingAux.has(auxKey)) return false;
     const seq = this.nextSeq();
-    const body = { seq, ns: target.ns, id: target.id, value: cur.value, layout, ifSeq: expectSeq };
-    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, () => undefined);
-    return this.db.aux.get([target.ns, target.id])?.seq === seq;
+    const body = { seq, ns: target.ns, id: target.id, value: cur.value, layout };
+    await this.commit(RecordType.AuxPut, body, this.recordDrives(layout), layout, this.trackAux(auxKey));
+    return true;
+  }
+
+  /** Counts an aux commit in flight until it settles (relocate() must not race it). */
+  private trackAux(auxKey: string): (ok: boolean) => void {
+    this.pendingAux.set(auxKey, (this.pendingAux.get(auxKey) ?? 0) + 1);
+    return () => {
+      const n = (this.pendingAux.get(auxKey) ?? 1) - 1;
+      if (n <= 0) this.pendingAux.delete(auxKey);
+      else this.pendingAux.set(auxKey, n);
+    };
   }
 
   // ---- lifecycle ----

@@ -6,18 +6,16 @@ import type { IndexDb } from './index-db.js';
 import { RECORD_HEADER_BYTES, RecordType } from './record.js';
 
 export type LogBody =
-  | { seq: number; meta: ObjectMeta; ifSeq?: number } // ObjectCommit (ifSeq: relocation)
+  | { seq: number; meta: ObjectMeta } // ObjectCommit
   | { seq: number; bucket: string; key: string } // ObjectDelete
   | { seq: number; bucketMeta: BucketMeta } // BucketCreate, BucketSettings
   | { seq: number; name: string } // BucketDelete
-  | { seq: number; ns: string; id: string; value: unknown; layout?: Layout; ifSeq?: number } // AuxPut
+  | { seq: number; ns: string; id: string; value: unknown; layout?: Layout } // AuxPut
   | { seq: number; ns: string; id: string }; // AuxDelete
 
 export interface ObjectCommitBody {
   seq: number;
   meta: ObjectMeta;
-  /** Relocation (repair, compaction): applies only if the current entry is this version. */
-  ifSeq?: number;
 }
 export interface ObjectDeleteBody {
   seq: number;
@@ -38,8 +36,6 @@ export interface AuxPutBody {
   id: string;
   value: unknown;
   layout?: Layout;
-  /** Relocation (repair, compaction): applies only if the current entry is this version. */
-  ifSeq?: number;
 }
 export interface AuxDeleteBody {
   seq: number;
@@ -86,9 +82,8 @@ function account(db: IndexDb, layout: Layout | undefined, kind: 'live' | 'dead')
 export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void {
   switch (type) {
     case RecordType.ObjectCommit: {
-      const { meta, ifSeq } = body as ObjectCommitBody;
+      const { meta } = body as ObjectCommitBody;
       const old = db.objects.get([meta.bucket, meta.key]);
-      if (ifSeq !== undefined && old?.seq !== ifSeq) return;
       if (old) account(db, old.layout, 'dead');
       db.objects.putSync([meta.bucket, meta.key], meta);
       account(db, meta.layout, 'live');
@@ -113,9 +108,8 @@ export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void 
       db.buckets.removeSync((body as BucketDeleteBody).name);
       return;
     case RecordType.AuxPut: {
-      const { ns, id, value, layout, seq, ifSeq } = body as AuxPutBody;
+      const { ns, id, value, layout, seq } = body as AuxPutBody;
       const old = db.aux.get([ns, id]);
-      if (ifSeq !== undefined && old?.seq !== ifSeq) return;
       if (old?.layout) account(db, old.layout, 'dead');
       db.aux.putSync([ns, id], layout ? { value, layout, seq } : { value, seq });
       account(db, layout, 'live');

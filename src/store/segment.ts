@@ -223,6 +223,19 @@ export class DriveSegments {
     return p;
   }
 
+  /**
+   * Compaction removed segment n: drops it from the caches and returns its read descriptor (if one was
+   * open) for the caller to close once readers that may still hold it are done.
+   */
+  forget(n: number): Promise<number> | undefined {
+    if (this.active?.number === n) throw new Error(`segment ${n} is the active segment`);
+    const p = this.fds.get(n);
+    this.fds.delete(n);
+    this.openFds.delete(n);
+    this.segments.delete(n);
+    return p;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.spare) await this.spare.catch(() => undefined);
