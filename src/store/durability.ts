@@ -202,9 +202,8 @@ export class Durability {
     const p = (async () => {
       for await (const entry of liveEntries(this.engine, this.stop)) {
         progress.entriesScanned++;
-        const only = belongs(entry);
-        if (only.size === 0) continue;
-        const o = await this.mutex.run(() => this.repairer.checkEntry(entry, { repair: true, onlyBlocks: only, throttle, stop: this.stop }));
+        if (belongs(entry).size === 0) continue;
+        const o = await this.mutex.run(() => this.repairer.repairLatest(entry, belongs, { throttle, stop: this.stop }));
         progress.shardsRebuilt += o.repairedShards;
         progress.unrecoverableBlocks += o.unrecoverableBlocks;
         progress.deferredShards += o.deferredShards;

@@ -2,8 +2,7 @@
 //
 // Segments → index: every segment of every online drive is walked, every record's header and payload
 // hash verified. The metadata records are replayed in sequence order under the rules of a rebuild
-// (last commit wins, a commit applies only if each block has ≥ k verifying shards, relocations only on
-// the version they were made for): that is the index the segments vouch for. It is compared with LMDB:
+// (last commit wins, a commit applies only if each block has ≥ k verifying shards): that is the index the segments vouch for. It is compared with LMDB:
 // entries missing from the index, stale ones, and index entries no segment backs (a rebuild would lose
 // them).
 // Index → segments: every shard reference of every live layout must land on a valid shard record with
@@ -165,10 +164,9 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
     const { type, body } = records.get(seq)!;
     switch (type) {
       case RecordType.ObjectCommit: {
-        const { meta, ifSeq } = body as ObjectCommitBody;
+        const { meta } = body as ObjectCommitBody;
         const id = objId(meta.bucket, meta.key);
         if (!layoutOk(meta.layout)) break;
-        if (ifSeq !== undefined && tObjects.get(id)?.seq !== ifSeq) break;
         tObjects.set(id, meta);
         break;
       }
@@ -185,10 +183,9 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
         tBuckets.delete((body as BucketDeleteBody).name);
         break;
       case RecordType.AuxPut: {
-        const { ns, id, value, layout, ifSeq } = body as AuxPutBody;
+        const { ns, id, value, layout } = body as AuxPutBody;
         const k = auxId(ns, id);
         if (!layoutOk(layout)) break;
-        if (ifSeq !== undefined && tAux.get(k)?.seq !== ifSeq) break;
         tAux.set(k, layout ? { value, layout, seq } : { value, seq });
         break;
       }

@@ -18,6 +18,8 @@ export const CHECK_MAX_BLOCKS_PER_TASK = 32;
 export const CHECK_MAX_TASK_BYTES = 8 * 1024 * 1024;
 /** Findings kept per report (the counters keep counting past it). */
 export const MAX_FINDINGS = 200;
+/** Attempts at repairing an entry that keeps changing underneath. */
+export const REPAIR_MAX_ATTEMPTS = 3;
 
 export interface LiveEntry {
   target: RelocateTarget;
@@ -234,6 +236,37 @@ export class Repairer {
       this.log(`repair: ${name} changed while being repaired: ${rebuiltShards} rebuilt shard(s) left as garbage`);
     }
     return out;
+  }
+
+  /** The entry as the index has it now; undefined when it is gone (or has no layout). */
+  current(target: RelocateTarget): LiveEntry | undefined {
+    if (target.kind === 'object') {
+      const meta = this.engine.headObject(target.bucket, target.key);
+      return meta ? { target, seq: meta.seq, layout: meta.layout } : undefined;
+    }
+    const a = this.engine.internals.db.aux.get([target.ns, target.id]);
+    return a?.layout ? { target, seq: a.seq, layout: a.layout } : undefined;
+  }
+
+  /**
+   * checkEntry with repair, retried on the entry's newest version when it changed underneath (another
+   * repair, a rebuild, compaction): `only` picks the blocks of each version to look at.
+   */
+  async repairLatest(
+    entry: LiveEntry,
+    only: ((e: LiveEntry) => ReadonlySet<number> | undefined) | undefined,
+    options: { throttle?: ByteThrottle; stop?: { stopped: boolean } } = {},
+  ): Promise<EntryOutcome> {
+    let cur: LiveEntry | undefined = entry;
+    let o: EntryOutcome | undefined;
+    for (let attempt = 0; attempt < REPAIR_MAX_ATTEMPTS && cur; attempt++) {
+      const blocks = only?.(cur);
+      if (blocks && blocks.size === 0) break;
+      o = await this.checkEntry(cur, { repair: true, ...(blocks ? { onlyBlocks: blocks } : {}), ...options });
+      if (!o.changed) return o;
+      cur = this.current(entry.target);
+    }
+    return o ?? { blocksChecked: 0, bytesChecked: 0, badShards: 0, repairedShards: 0, unrecoverableBlocks: 0, deferredShards: 0, changed: true, findings: [] };
   }
 
   /** Heal on read: repairs the blocks behind queued reports. Returns shards repaired. */

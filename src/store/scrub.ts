@@ -175,7 +175,8 @@ export class Scrubber {
         if (options.repair && o.badShards > 0 && o.unrecoverableBlocks === 0) {
           const only = new Set(o.findings.map((f) => f.block));
           const bad = o.findings.length < MAX_FINDINGS ? only : undefined;
-          final = await exclusive(() => this.repairer.checkEntry(entry, { repair: true, ...(bad ? { onlyBlocks: bad } : {}), stop }));
+          // The first attempt looks at the blocks found bad; a newer version is checked whole.
+          final = await exclusive(() => this.repairer.repairLatest(entry, (e) => (e === entry ? bad : undefined), { stop }));
           final = { ...final, badShards: o.badShards, findings: final.findings.length ? final.findings : o.findings };
         }
         r.badShards += final.badShards;
