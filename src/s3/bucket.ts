@@ -4,16 +4,36 @@ import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
 import { assertBucketName } from './names.js';
-import { requireBucket, sendXml, ownerXml } from './common.js';
+import { intParam, requireBucket, sendXml, ownerXml } from './common.js';
+import { decodeContinuationToken, encodeContinuationToken } from './list-page.js';
+
+/** S3's ceiling for max-buckets (and what a ListBuckets without paging returns at most). */
+export const MAX_LIST_BUCKETS = 10000;
 import { S3_NS, el, isoDate, parseCreateBucket } from './xml.js';
 import { readSmallBody } from './payload.js';
 
+/** ListBuckets, with the optional prefix / max-buckets / continuation-token paging S3 added in 2024. */
 export async function listBuckets(ctx: RequestContext): Promise<void> {
   const owner = ctx.auth?.accessKeyId ?? '';
-  const buckets = ctx.engine.listBuckets().slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const prefix = ctx.query.get('prefix') ?? '';
+  const maxBuckets = intParam(ctx, 'max-buckets', MAX_LIST_BUCKETS, MAX_LIST_BUCKETS, 1);
+  const token = ctx.query.get('continuation-token');
+  let after: string | undefined;
+  if (token !== undefined && token !== '') {
+    after = decodeContinuationToken(token);
+    if (after === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { details: { ArgumentName: 'continuation-token' } });
+  }
+  const all = ctx.engine
+    .listBuckets()
+    .filter((b) => b.name.startsWith(prefix) && (after === undefined || b.name > after))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const page = all.slice(0, maxBuckets);
   let xml = `<ListAllMyBucketsResult xmlns="${S3_NS}">${ownerXml(owner)}<Buckets>`;
-  for (const b of buckets) xml += `<Bucket>${el('Name', b.name)}${el('CreationDate', isoDate(b.createdMs))}</Bucket>`;
-  xml += '</Buckets></ListAllMyBucketsResult>';
+  for (const b of page) xml += `<Bucket>${el('Name', b.name)}${el('CreationDate', isoDate(b.createdMs))}${el('BucketRegion', ctx.config.region)}</Bucket>`;
+  xml += '</Buckets>';
+  if (all.length > page.length) xml += el('ContinuationToken', encodeContinuationToken(page[page.length - 1]!.name));
+  if (prefix !== '') xml += el('Prefix', prefix);
+  xml += '</ListAllMyBucketsResult>';
   sendXml(ctx, 200, xml);
 }
 

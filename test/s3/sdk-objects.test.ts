@@ -64,6 +64,20 @@ describe('buckets', () => {
     await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'b-one' })), 'NotFound', 404);
   });
 
+  it('ListBuckets paging: prefix, max-buckets, continuation token', async () => {
+    for (const b of ['pg-a', 'pg-b', 'pg-c']) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const names: string[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const r = await s3.send(new ListBucketsCommand({ Prefix: 'pg-', MaxBuckets: 2, ContinuationToken: token }));
+      names.push(...(r.Buckets ?? []).map((b) => b.Name!));
+      token = r.ContinuationToken;
+      if (!token) break;
+    }
+    expect(names).toEqual(['pg-a', 'pg-b', 'pg-c']);
+    for (const b of ['pg-a', 'pg-b', 'pg-c']) await s3.send(new DeleteBucketCommand({ Bucket: b }));
+  });
+
   it('CreateBucket with a LocationConstraint body for our region', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'b-loc', CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as never } }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'b-loc' }));
