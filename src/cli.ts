@@ -9,6 +9,8 @@ Commands:
   server                 Run the S3 storage node
   admin rebuild-index    Rebuild the LMDB index from the segment files (node must be stopped)
   admin config-table     Print every flag / env variable / default as a Markdown table (README)
+  admin scrub|fsck|status|replace-drive|drill
+                         Offline maintenance (see strata admin --help)
   bench                  Benchmark harness (see: strata bench --help)
   help                   This text
 
@@ -29,7 +31,10 @@ const ENGINE_FLAGS = new Set(['data', 'drives', 'index-dir', 'ec', 'log-level', 
 
 const REBUILD_HELP = `Usage: strata admin rebuild-index [flags]
 
-Discards the LMDB index and rebuilds it from the segment files on the drives. Stop the node first.
+Discards the LMDB index and rebuilds it from the segment files on the drives. Stop the node first:
+it refuses while another process holds the index open, unless --force.
+
+  --force                      Rebuild even if another process holds the index open (unsafe)
 
 Flags:
 ${renderFlagHelp(CONFIG_OPTIONS.filter((o) => ENGINE_FLAGS.has(o.flag)))}`;
@@ -97,13 +102,21 @@ async function shutdown(server: { close(): Promise<void> }, engine: { close(): P
 }
 
 async function runRebuild(argv: string[]): Promise<void> {
-  const { flags, rest } = parseFlags(argv, ENGINE_FLAGS);
+  const { flags, rest } = parseFlags(argv.map((a) => (a === '--force' ? '--force=true' : a)), new Set([...ENGINE_FLAGS, 'force']));
   if (flags['help']) {
     process.stdout.write(REBUILD_HELP + '\n');
     return;
   }
   if (rest.length) fail(`unexpected argument '${rest[0]}'`);
+  const force = flags['force'] !== undefined;
+  delete flags['force'];
   const config = loadConfig(flags, process.env);
+  if (!force) {
+    // Rebuilding under a running node would pull the index out from under it.
+    const { otherIndexUsers } = await import('./admin/guard.js');
+    const users = await otherIndexUsers(config.engine.indexDir);
+    if (users.length) fail(`the index at ${config.engine.indexDir} is open in process ${users.join(', ')}: stop the node first (or --force)`);
+  }
   const { rebuildIndex } = await import('./store/index.js');
   const report = await rebuildIndex(config.engine);
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -129,11 +142,11 @@ export async function main(argv: string[]): Promise<void> {
           process.stdout.write(renderConfigMarkdown() + '\n');
           return;
         }
-        if (sub === undefined || sub === '--help' || sub === 'help') {
-          process.stdout.write('Usage: strata admin <rebuild-index|config-table> [flags]\n\n' + REBUILD_HELP + '\n\nUsage: strata admin config-table\n\nPrints the configuration reference (flags, env, defaults, units) as Markdown.\n');
-          return;
-        }
-        return fail(`unknown admin command '${sub}'`);
+        // scrub, fsck, status, replace-drive, drill and the admin usage live in src/admin (issue #5).
+        const { runAdminCli } = await import('./admin/cli.js');
+        const code = await runAdminCli(rest);
+        if (code !== 0) process.exitCode = code;
+        return;
       }
       case 'bench':
         return await runBench(rest);
