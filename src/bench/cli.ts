@@ -24,7 +24,7 @@ import { runCompare, COMPARE_FLAGS, formatCompareReport } from './compare.js';
 import { renderCompareHtml, renderRunHtml, renderTuneHtml } from './report-html.js';
 import { formatRunReport } from './report-text.js';
 import { runBench, describeWorkload, type RunHooks } from './runner.js';
-import { S3RVER_CREDENTIALS, startS3rverInProcess } from './peers.js';
+import { S3RVER_CREDENTIALS, killAllChildren, startS3rverInProcess } from './peers.js';
 import { TUNE_FLAGS, formatTuneReport, runTune } from './tune.js';
 import { parseDuration } from './units.js';
 
@@ -134,6 +134,32 @@ export function redactedCommand(argv: readonly string[]): string {
   return ['strata', 'bench', ...out].map((x) => (/^[\w@%+=:,./*-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/**
+ * First Ctrl-C / SIGTERM: stop measuring, clean up (buckets, child nodes, temp dirs) and report what ran.
+ * Second: kill our child processes and exit at once.
+ */
+function interruptible(io: CliIo): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!ac.signal.aborted) {
+      io.err(`\n${sig}: stopping after in-flight requests, then cleaning up (again to exit now)`);
+      ac.abort();
+      return;
+    }
+    killAllChildren();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 function writeOutputs(a: ParsedArgs, io: CliIo, json: unknown, html: () => string): void {
   const jsonFile = str(a, 'json');
   if (jsonFile) {
@@ -157,12 +183,10 @@ async function cmdRun(argv: string[], io: CliIo): Promise<number> {
   const workload = workloadFromArgs(a, a.positionals[0]);
   const target = targetFromArgs(a, io.env, str(a, 'endpoint') ? new URL(str(a, 'endpoint')!).host : 'target');
   const hooks = progressHooks(io, bool(a, 'quiet'));
-  const ac = new AbortController();
-  const onSig = () => ac.abort();
-  process.once('SIGINT', onSig);
+  const stop = interruptible(io);
   try {
     if (!bool(a, 'quiet')) io.err(`strata bench run: ${describeWorkload(workload)} → ${target.endpoint}`);
-    const result = await runBench(target, workload, { ...hooks, signal: ac.signal });
+    const result = await runBench(target, workload, { ...hooks, signal: stop.signal });
     result.command = command;
     hooks.done();
     io.out(formatRunReport(result));
@@ -170,7 +194,7 @@ async function cmdRun(argv: string[], io: CliIo): Promise<number> {
     return result.total.errors > 0 ? 1 : 0;
   } finally {
     hooks.done();
-    process.off('SIGINT', onSig);
+    stop.dispose();
   }
 }
 
@@ -194,8 +218,9 @@ async function cmdCompare(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const hooks = progressHooks(io, bool(a, 'quiet'));
+  const stop = interruptible(io);
   try {
-    const result = await runCompare(a, io.env, hooks);
+    const result = await runCompare(a, io.env, { ...hooks, signal: stop.signal });
     result.command = command;
     hooks.done();
     io.out(formatCompareReport(result));
@@ -203,6 +228,7 @@ async function cmdCompare(argv: string[], io: CliIo): Promise<number> {
     return result.errors > 0 ? 1 : 0;
   } finally {
     hooks.done();
+    stop.dispose();
   }
 }
 
@@ -220,8 +246,9 @@ async function cmdTune(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const hooks = progressHooks(io, bool(a, 'quiet'));
+  const stop = interruptible(io);
   try {
-    const result = await runTune(a, hooks);
+    const result = await runTune(a, { ...hooks, signal: stop.signal });
     result.command = command;
     hooks.done();
     io.out(formatTuneReport(result));
@@ -229,6 +256,7 @@ async function cmdTune(argv: string[], io: CliIo): Promise<number> {
     return result.failedCells > 0 ? 1 : 0;
   } finally {
     hooks.done();
+    stop.dispose();
   }
 }
 

@@ -150,22 +150,25 @@ export async function runCompare(a: ParsedArgs, env: Record<string, string | und
     const startedAt = new Date().toISOString();
     const machine = machineInfo();
     const runs: BenchResult[][] = [];
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < rounds && !hooks.signal?.aborted; round++) {
       const row: BenchResult[] = [];
       for (const target of targets) {
+        if (hooks.signal?.aborted) break;
         info(`round ${round + 1}/${rounds}: ${describeWorkload(workload)} → ${target.name} (${target.endpoint})`);
         const r = await runBench(target, workload, hooks);
         if (!bool(a, 'quiet')) info(formatRunReport(r).split('\n').slice(1, 3 + Object.keys(r.ops).length).join('\n'));
         row.push(r);
       }
-      runs.push(row);
+      // An interrupted round is dropped: ratios need every target in the round.
+      if (row.length === targets.length) runs.push(row);
     }
+    if (runs.length === 0) throw new Error('interrupted before the first round completed');
     return {
       schema: 'strata-bench-compare/1',
       startedAt,
       machine,
       workload: describeWorkload(workload),
-      rounds,
+      rounds: runs.length,
       targets: kinds,
       runs,
       ...summarizeCompare(names, runs),

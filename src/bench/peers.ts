@@ -43,6 +43,11 @@ function track(child: ChildProcess): void {
   }
 }
 
+/** SIGKILL every child this process started (s3rver peers, Strata nodes) — for an immediate exit. */
+export function killAllChildren(): void {
+  for (const c of liveChildren) c.kill('SIGKILL');
+}
+
 /** The repository root (the directory with our package.json), from src/bench or dist/src/bench. */
 export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

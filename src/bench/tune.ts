@@ -209,8 +209,9 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
   const estimateS = (rounds * cells.length * workloads.length * ((base.durationMs ?? 0) + base.warmupMs)) / 1000;
   info(`tune: ${rounds > 1 ? `${rounds} rounds × ` : ''}${cells.length} cell(s) × ${workloads.length} workload(s), ≥ ${estimateS.toFixed(0)} s of measurement`);
   const perRound = new Map<string, Map<string, TuneCellResult[]>>(); // cell id → workload → one result per round
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < rounds && !hooks.signal?.aborted; round++) {
     for (const [i, cell] of cells.entries()) {
+      if (hooks.signal?.aborted) break;
       info(`${rounds > 1 ? `round ${round + 1}/${rounds}, ` : ''}cell ${i + 1}/${cells.length}: ${cell.id}`);
       let node;
       try {
@@ -222,6 +223,7 @@ export async function runTune(a: ParsedArgs, hooks: RunHooks): Promise<TuneResul
       }
       try {
         for (const wl of workloads) {
+          if (hooks.signal?.aborted) break;
           const w: Workload = { ...base, op: wl.op, size: parseSizeDistribution(wl.size) };
           try {
             const r = await runBench(node.target, w, hooks);
