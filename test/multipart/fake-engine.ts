@@ -68,6 +68,8 @@ export class FakeEngine implements Engine {
   };
   /** Calls remaining before the fault fires: 0 = the next call throws (and is not applied). */
   faults = new Map<FaultPoint, number>();
+  /** Calls remaining before one is lost: it resolves but is not applied (not durable when the crash comes). */
+  losses = new Map<FaultPoint, number>();
   /** After a fault fires, every later durable operation also fails (a crashed process does nothing more). */
   private dead = false;
   readonly calls: FaultPoint[] = [];
@@ -80,17 +82,27 @@ export class FakeEngine implements Engine {
     return new FakeEngine(this.durable);
   }
 
-  private gate(point: FaultPoint): void {
+  /** true = apply the operation; false = lose it silently. */
+  private gate(point: FaultPoint): boolean {
     if (this.dead) throw new StoreError('Internal', 'engine crashed');
     this.calls.push(point);
+    const l = this.losses.get(point);
+    if (l !== undefined) {
+      if (l === 0) {
+        this.losses.delete(point);
+        return false;
+      }
+      this.losses.set(point, l - 1);
+    }
     const n = this.faults.get(point);
-    if (n === undefined) return;
+    if (n === undefined) return true;
     if (n === 0) {
       this.faults.delete(point);
       this.dead = true;
       throw new StoreError('Internal', `injected fault at ${point}`);
     }
     this.faults.set(point, n - 1);
+    return true;
   }
 
   async createBucket(name: string, owner: string): Promise<BucketMeta> {
@@ -155,7 +167,7 @@ export class FakeEngine implements Engine {
   }
 
   async commitObject(r: CommitRequest): Promise<ObjectMeta> {
-    this.gate('commitObject');
+    const apply = this.gate('commitObject');
     const k = `${r.bucket}/${r.key}`;
     const cur = this.durable.objects.get(k);
     if (r.condition?.ifAbsent && cur) throw new StoreError('PreconditionFailed', 'exists');
@@ -175,7 +187,7 @@ export class FakeEngine implements Engine {
       ...(r.parts ? { parts: r.parts } : {}),
       layout: structuredClone(r.layout),
     };
-    this.durable.objects.set(k, meta);
+    if (apply) this.durable.objects.set(k, meta);
     return meta;
   }
   headObject(bucket: string, key: string): ObjectMeta | undefined {
@@ -214,7 +226,7 @@ export class FakeEngine implements Engine {
     return m;
   }
   async putAux(namespace: string, id: string, value: unknown, layout?: Layout): Promise<void> {
-    this.gate('putAux');
+    if (!this.gate('putAux')) return;
     this.ns(namespace).set(id, { value: structuredClone(value), ...(layout ? { layout: structuredClone(layout) } : {}) });
   }
   getAux<T>(namespace: string, id: string): T | undefined {
@@ -222,7 +234,7 @@ export class FakeEngine implements Engine {
     return r === undefined ? undefined : (structuredClone(r.value) as T);
   }
   async deleteAux(namespace: string, id: string): Promise<void> {
-    this.gate('deleteAux');
+    if (!this.gate('deleteAux')) return;
     this.ns(namespace).delete(id);
   }
   listAux<T>(namespace: string, o: ListOptions): { id: string; value: T }[] {

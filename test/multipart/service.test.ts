@@ -284,6 +284,36 @@ describe('MultipartService (fake engine)', () => {
       expect(await readAll(engine, engine.headObject('b', 'k')!)).toEqual(Buffer.concat(data));
     });
 
+    it('commit durable but its marker lost: after restart the upload is recognised as completed by its extents', async () => {
+      const { u, data, list } = await prepared();
+      engine.losses.set('putAux', 0); // the 'completing' marker never reaches the disk
+      engine.faults.set('putAux', 0); // and the process dies at the next one ('completed'), before any cleanup
+      const first = await svc.complete('b', 'k', u.uploadId, list);
+      await svc.settled();
+      engine = engine.crash();
+      expect(engine.auxCount(NS_DONE)).toBe(0);
+      expect(engine.auxCount(NS_UPLOAD)).toBe(1);
+      const again = await MultipartService.open(engine, { minPartSizeBytes: MIN }, () => clock);
+      expect(again.openUploads).toBe(0);
+      expect(engine.auxCount(NS_PART)).toBe(0);
+      expect(await readAll(engine, engine.headObject('b', 'k')!)).toEqual(Buffer.concat(data));
+      const retried = await again.complete('b', 'k', u.uploadId, list);
+      expect(retried.etag).toBe(first.etag);
+    });
+
+    it('marker durable but the commit lost: the upload is open again with all its parts', async () => {
+      const { u, list } = await prepared();
+      engine.losses.set('commitObject', 0);
+      engine.faults.set('putAux', 1); // dies at the 'completed' marker
+      await svc.complete('b', 'k', u.uploadId, list).catch(() => undefined);
+      await svc.settled();
+      engine = engine.crash();
+      const again = await MultipartService.open(engine, { minPartSizeBytes: MIN }, () => clock);
+      expect(engine.headObject('b', 'k')).toBeUndefined();
+      expect(again.listParts(again.getUpload('b', 'k', u.uploadId), { maxParts: 10 }).parts).toHaveLength(2);
+      expect(engine.auxCount(NS_DONE)).toBe(0);
+    });
+
     for (const [what, point, after] of [
       ['after the commit, before the marker says completed', 'putAux', 1],
       ['after the marker, before the upload record is deleted', 'deleteAux', 0],

@@ -4,11 +4,12 @@
 //
 // Crash cases (each aux put / commit is durable when it resolves):
 //   UploadPart:  data written → part record put → 200.   Crash before the put: the data is garbage.
-//   Complete:    marker 'completing' → commitObject → 200 (the upload leaves the in-memory index) → then, in one
-//                commit window: marker 'completed', upload record and part records deleted.
+//   Complete:    marker 'completing' and commitObject in one commit window → 200 (the upload leaves the in-memory
+//                index) → then, in one more window: marker 'completed', upload record and part records deleted.
 //                recover() at startup resolves a 'completing' marker by comparing the object's layout
 //                fingerprint with the marker's: equal → finish the cleanup; different/absent → drop the marker,
-//                the upload stays open with all its parts.
+//                the upload stays open with all its parts. An open upload with no marker (the commit became
+//                durable, the marker did not) is recognised by its parts' extents in the object's layout.
 //   Abort:       part records deleted → upload record deleted. A crash in between leaves an open upload with
 //                fewer parts, which a retried abort (or the sweeper) finishes.
 import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, WriterOptions, WrittenData } from '../../store/api.js';
@@ -377,10 +378,12 @@ export class MultipartService {
         layoutFingerprint: layoutFingerprint(layout),
         startedMs: this.now(),
       };
-      await this.engine.putAux(NS_DONE, uploadId, marker);
-      let meta: ObjectMeta;
-      try {
-        meta = await this.engine.commitObject({
+      // The marker goes into the same commit window as the object (not a round trip before it): the
+      // marker is for retries and a cheap recovery scan; recovery does not depend on it — an open
+      // upload whose parts' extents are the object's is completed (settleOpenUpload), marker or not.
+      const [markerPut, committed] = await Promise.allSettled([
+        this.engine.putAux(NS_DONE, uploadId, marker),
+        this.engine.commitObject({
           bucket,
           key,
           layout,
@@ -392,12 +395,14 @@ export class MultipartService {
           ...(upload.checksumType !== undefined ? { checksumType: upload.checksumType } : {}),
           parts,
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
-        });
-      } catch (err) {
+        }),
+      ]);
+      if (committed.status === 'rejected') {
         // Not committed (a failed commit is not durable): the upload stays open with its parts.
-        await this.engine.deleteAux(NS_DONE, uploadId).catch(() => undefined);
-        throw err;
+        if (markerPut.status === 'fulfilled') await this.engine.deleteAux(NS_DONE, uploadId).catch(() => undefined);
+        throw committed.reason;
       }
+      const meta: ObjectMeta = committed.value;
       // Committed and durable: the answer is final. The upload leaves the index now; its records are
       // removed after the response (one group-commit window for all of them). A crash before that
       // leaves the 'completing' marker, which recover() settles by the layout fingerprint.
@@ -550,9 +555,50 @@ export class MultipartService {
 
   /** Settles completions a crash interrupted (see the header comment). Idempotent. */
   async recover(): Promise<void> {
+    const marked = new Set<string>();
     for (const { id, value: marker } of this.scanAll<CompletionRecord>(NS_DONE, '')) {
+      marked.add(id);
       await this.settleMarker(id, marker);
     }
+    for (let i = 0; i < this.index.length; ) {
+      const u = this.index.at(i)!;
+      if (!marked.has(u.uploadId) && (await this.settleOpenUpload(u))) continue; // removed: same i is the next
+      i++;
+    }
+  }
+
+  /**
+   * An open upload without a marker may still have been completed (the object's commit became durable,
+   * its marker did not). It was iff the object at its key starts with the extent of one of its parts:
+   * extents are physical shard locations, written once, so no other write can produce them.
+   */
+  private async settleOpenUpload(u: UploadRecord): Promise<boolean> {
+    const meta = this.engine.headObject(u.bucket, u.key);
+    const first = meta?.parts?.find((p) => p.sizeBytes > 0);
+    if (meta === undefined || first === undefined || meta.layout.extents.length === 0) return false;
+    const part = this.engine.getAux<PartRecord>(NS_PART, partId(u.uploadId, first.partNumber));
+    const ext = part?.layout.extents.find((e) => e.sizeBytes > 0);
+    if (part === undefined || ext === undefined || part.md5Hex !== first.etag) return false;
+    if (layoutFingerprint({ extents: [ext] }) !== layoutFingerprint({ extents: [meta.layout.extents[0]!] })) return false;
+    const done: CompletionRecord = {
+      v: RECORD_VERSION,
+      state: 'completed',
+      uploadId: u.uploadId,
+      bucket: u.bucket,
+      key: u.key,
+      etag: meta.etag,
+      sizeBytes: meta.sizeBytes,
+      checksums: meta.checksums,
+      ...(meta.checksumType !== undefined ? { checksumType: meta.checksumType } : {}),
+      parts: meta.parts!.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      layoutFingerprint: layoutFingerprint(meta.layout),
+      startedMs: meta.lastModifiedMs,
+      completedMs: meta.lastModifiedMs,
+      versionId: meta.versionId,
+    };
+    await this.engine.putAux(NS_DONE, u.uploadId, done);
+    await this.dropUpload(u, this.allParts(u.uploadId));
+    return true;
   }
 
   private async settleMarker(uploadId: string, marker: CompletionRecord): Promise<'completed' | 'reopened' | 'expired'> {
