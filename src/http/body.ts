@@ -189,6 +189,7 @@ export class BodyReader {
     const s = this.settle;
     this.settle = undefined;
     s?.reject(err);
+    this.releaseWaiters();
   }
 
   /** True while progress depends on the client sending more bytes (not paused by us). */

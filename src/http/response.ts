@@ -24,6 +24,8 @@ export class Responder {
   finished = false;
   status = 0;
   bytesOut = 0;
+  /** Close the connection after this response (set while the node drains, so keep-alive clients move on). */
+  closeConnection = false;
   /** True while a streamed body waits for the client to read (onWritable): the idle timer applies. */
   waitingWritable = false;
   private abortWaiters: (() => void)[] = [];
@@ -73,7 +75,7 @@ export class Responder {
     if (this.aborted || this.finished) return;
     this.res.cork(() => {
       this.writeHead(status, headers);
-      this.res.end(body, close);
+      this.res.end(body, close || this.closeConnection);
     });
     this.bytesOut += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     this.done();
@@ -88,7 +90,7 @@ export class Responder {
     this.res.cork(() => {
       this.writeHead(status, headers);
       if (contentLength !== undefined) this.res.writeHeader('Content-Length', String(contentLength));
-      if (close) this.res.end('', true);
+      if (close || this.closeConnection) this.res.end('', true);
       else this.res.endWithoutBody();
     });
     this.done();

@@ -252,7 +252,10 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
         await serveLocal(ctx);
         return;
       }
-      if (health.phase !== 'serving') throw new S3Error('ServiceUnavailable', 'The node is shutting down.');
+      if (health.phase !== 'serving') {
+        ctx.res.closeConnection = health.phase !== 'starting';
+        throw new S3Error('ServiceUnavailable', health.phase === 'starting' ? 'The node is starting.' : 'The node is shutting down.');
+      }
       if (live.size > limits.maxConnections) {
         metrics.admissionRejected.inc();
         throw new S3Error('SlowDown', 'Too many concurrent requests.');
