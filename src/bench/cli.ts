@@ -12,7 +12,6 @@ import {
   bool,
   formatHelp,
   int,
-  multi,
   parseArgs,
   str,
   targetFromArgs,
@@ -220,7 +219,7 @@ async function cmdCompare(argv: string[], io: CliIo): Promise<number> {
   const hooks = progressHooks(io, bool(a, 'quiet'));
   const stop = interruptible(io);
   try {
-    const result = await runCompare(a, io.env, { ...hooks, signal: stop.signal });
+    const result = await runCompare(a, { ...hooks, signal: stop.signal });
     result.command = command;
     hooks.done();
     io.out(formatCompareReport(result));

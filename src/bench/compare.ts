@@ -116,8 +116,7 @@ export function summarizeCompare(names: string[], runs: BenchResult[][]): Pick<C
   return { summary, ratios, errors, clientBoundRuns };
 }
 
-export async function runCompare(a: ParsedArgs, env: Record<string, string | undefined>, hooks: RunHooks): Promise<CompareResult> {
-  void env;
+export async function runCompare(a: ParsedArgs, hooks: RunHooks): Promise<CompareResult> {
   const specs = multi(a, 'target');
   if (specs.length < 2) throw new UsageError('compare needs at least two --target');
   if (specs.length > MAX_TARGETS) throw new UsageError(`at most ${MAX_TARGETS} targets`);

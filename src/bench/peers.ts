@@ -221,7 +221,7 @@ export async function startStrataNode(opts: StrataNodeOptions = {}): Promise<Pee
   };
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(endpoint, child, out.text);
+    await waitReady(endpoint, child);
   } catch (err) {
     await cleanup();
     throw new Error(`${(err as Error).message}\ncommand: node ${args.join(' ')}\noutput:\n${out.text().slice(-3000)}`);
@@ -235,7 +235,7 @@ export async function startStrataNode(opts: StrataNodeOptions = {}): Promise<Pee
   };
 }
 
-async function waitReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitReady(endpoint: string, child: ChildProcess): Promise<void> {
   const deadline = performance.now() + PEER_START_TIMEOUT_MS;
   let exited: string | undefined;
   child.once('exit', (code, sig) => (exited = `exited with ${code ?? sig}`));
@@ -252,6 +252,5 @@ async function waitReady(endpoint: string, child: ChildProcess, output: () => st
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  void output;
   throw new Error(`Strata node not ready within ${PEER_START_TIMEOUT_MS} ms (${last})`);
 }

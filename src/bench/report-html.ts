@@ -196,7 +196,6 @@ chart('c-rounds', { type: 'line', data: { labels: DATA.runs.map((_, i) => 'round
 
 export function renderTuneHtml(r: TuneResult): string {
   const title = `strata bench tune: ${r.workloads.map((w) => w.name).join(', ')}`;
-  const bestCells = new Set(Object.values(r.best).flatMap((b) => (b.best ? [`${b.best.cell}`] : [])));
   const rows: string[] = [];
   for (const c of r.cells) {
     for (const wl of r.workloads) {
@@ -218,7 +217,6 @@ export function renderTuneHtml(r: TuneResult): string {
       return `<li><b>${escapeHtml(wl.name)}</b>: best ${f(b.best)}${b.runnerUp ? `; runner-up ${f(b.runnerUp)}` : ''}</li>`;
     })
     .join('');
-  void bestCells;
   const body = `
 <h1>${escapeHtml(title)}</h1>
 <div class="meta">${r.cells.length} cell(s) · ${r.durationMs} ms per run · ${r.rounds > 1 ? `medians of ${r.rounds} rounds` : 'one round'} · concurrency ${r.concurrency} · started ${escapeHtml(r.startedAt)}<br>${machineLine(r.machine, r.command)}<br>
