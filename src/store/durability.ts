@@ -5,6 +5,7 @@
 import type { StrataEngine } from './engine.js';
 import { ByteThrottle, DurabilityPool } from './durability-pool.js';
 import { DEFAULT_MIN_FREE_BYTES, DriveMonitor, type DriveHealth } from './drive-health.js';
+import { type CompactionOptions, Compactor, type SegmentCompaction } from './compaction.js';
 import { Repairer, type LiveEntry } from './repair.js';
 import { type ScrubReport, Scrubber, liveEntries } from './scrub.js';
 
@@ -26,6 +27,14 @@ export interface DurabilityOptions {
   /** Drive probe period. Default 2 s; 0 disables the monitor. */
   driveCheckIntervalMs?: number;
   minFreeBytes?: number;
+  /** Compaction: garbage share that triggers a rewrite (default 0.3), budget (default 16 MiB/s), period (default 60 s; 0 = off). */
+  compactionGarbageRatio?: number;
+  compactionRateBytesPerSec?: number;
+  compactionIntervalMs?: number;
+  /** Segments younger than this are not compacted. Default 60 s. */
+  compactionMinAgeMs?: number;
+  compactionDeleteGraceMs?: number;
+  compactionFdCloseGraceMs?: number;
   /** Durability worker threads. Default 1. */
   workerThreads?: number;
   log?: (message: string) => void;
@@ -41,7 +50,13 @@ export interface ScrubStats {
   totals: { bytesChecked: number; objectsChecked: number; badRegions: number; badShards: number; repairedShards: number; unrecoverableBlocks: number; deferredShards: number };
   heal: { queued: number; dropped: number; rounds: number; repairedShards: number; unrecoverableBlocks: number; deferredShards: number };
   drives: DriveHealth[];
+  compaction: { rounds: number; segmentsCompacted: number; bytesReclaimed: number; shardsMoved: number; last?: SegmentCompaction[] };
 }
+
+/** An open writer that never finishes or aborts stops pinning compaction after this long. */
+const MAX_TRACKED_WRITER_AGE_MS = 3600_000;
+/** After finish(), the S3 layer still has to commit: keep the writer counted this long. */
+const WRITER_COMMIT_GRACE_MS = 60_000;
 
 /** A tiny async mutex: repairs, rebuilds and compaction re-point entries one at a time. */
 class Mutex {
@@ -62,7 +77,12 @@ export class Durability {
   readonly scrubber: Scrubber;
   readonly drives: DriveMonitor;
   readonly throttle: ByteThrottle;
+  readonly compactor: Compactor;
+  readonly compactionThrottle: ByteThrottle;
   readonly mutex = new Mutex();
+  private readonly openWriters = new Map<number, number>();
+  private writerIds = 0;
+  private readonly compaction: ScrubStats['compaction'] = { rounds: 0, segmentsCompacted: 0, bytesReclaimed: 0, shardsMoved: 0 };
   private readonly stop = { stopped: false };
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tasks = new Set<Promise<unknown>>();
@@ -84,6 +104,70 @@ export class Durability {
     this.scrubber = new Scrubber(engine, this.repairer, this.log);
     this.drives = new DriveMonitor(engine, this.log, options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES);
     this.throttle = new ByteThrottle(options.scrubRateBytesPerSec ?? 32 * 1024 * 1024);
+    this.compactor = new Compactor(engine, this.repairer, this.log);
+    this.compactionThrottle = new ByteThrottle(options.compactionRateBytesPerSec ?? 16 * 1024 * 1024);
+    this.trackWriters();
+  }
+
+  /**
+   * Compaction must not take the shards of a write still in progress for garbage, and the engine does
+   * not say which segments open writers use: every writer is timed from createWriter() until a grace
+   * period after finish()/abort(), and segments written since the oldest one are left alone.
+   * (Stopgap: the engine could expose this itself.)
+   */
+  private trackWriters(): void {
+    const engine = this.engine as StrataEngine & { createWriter: StrataEngine['createWriter'] };
+    const original = engine.createWriter.bind(engine);
+    engine.createWriter = (options) => {
+      const w = original(options);
+      const id = ++this.writerIds;
+      this.openWriters.set(id, Date.now());
+      const release = (): void => void setTimeout(() => this.openWriters.delete(id), WRITER_COMMIT_GRACE_MS).unref();
+      const finish = w.finish.bind(w);
+      const abort = w.abort.bind(w);
+      w.finish = () => finish().finally(release);
+      w.abort = (reason?: string) => {
+        release();
+        abort(reason);
+      };
+      return w;
+    };
+  }
+
+  /** Start time of the oldest writer that may still commit (Infinity when none). */
+  oldestOpenWriterMs(): number {
+    const now = Date.now();
+    let oldest = Infinity;
+    for (const [id, t] of this.openWriters) {
+      if (now - t > MAX_TRACKED_WRITER_AGE_MS) this.openWriters.delete(id);
+      else if (t < oldest) oldest = t;
+    }
+    return oldest;
+  }
+
+  /** One compaction round now. */
+  async compact(overrides: Partial<CompactionOptions> = {}): Promise<SegmentCompaction[]> {
+    const o = this.options;
+    const res = await this.compactor.runOnce({
+      garbageRatio: o.compactionGarbageRatio ?? 0.3,
+      minAgeMs: o.compactionMinAgeMs ?? 60_000,
+      deleteGraceMs: o.compactionDeleteGraceMs ?? 5_000,
+      fdCloseGraceMs: o.compactionFdCloseGraceMs ?? 30_000,
+      throttle: this.compactionThrottle,
+      stop: this.stop,
+      exclusive: (fn) => this.mutex.run(fn),
+      notAfterMs: () => this.oldestOpenWriterMs() - 1000,
+      ...overrides,
+    });
+    this.compaction.rounds++;
+    for (const r of res) {
+      if (r.outcome !== 'compacted') continue;
+      this.compaction.segmentsCompacted++;
+      this.compaction.bytesReclaimed += r.fileBytes - r.liveBytes;
+      this.compaction.shardsMoved += r.shardsMoved;
+    }
+    if (res.length) this.compaction.last = res;
+    return res;
   }
 
   /** Starts the background loops. */
@@ -95,6 +179,8 @@ export class Durability {
     if (this.options.scrubEnabled !== false) {
       this.loop(this.options.scrubIntervalMs ?? 6 * 3600_000, () => this.scrub({ repair: true }).then(() => undefined), this.options.scrubStartDelayMs ?? 60_000);
     }
+    const compactMs = this.options.compactionIntervalMs ?? 60_000;
+    if (compactMs > 0) this.loop(compactMs, () => this.compact().then(() => undefined));
     // A drive formatted as a replacement at open has nothing on it yet.
     for (const d of this.engine.internals.driveSet.drives) if (d.online && d.replaced) this.rebuildDrive(d.index);
     return this;
@@ -233,6 +319,7 @@ export class Durability {
       totals: { ...this.totals },
       heal: { queued: q.size, dropped: q.dropped, ...this.heal },
       drives: this.drives.health.map((h) => ({ ...h, ...(h.rebuild ? { rebuild: { ...h.rebuild } } : {}) })),
+      compaction: { ...this.compaction },
     };
     if (this.scrubber.current) out.current = { ...this.scrubber.current, findings: [], regions: [] };
     if (this.last) {
