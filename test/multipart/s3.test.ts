@@ -340,4 +340,33 @@ describe('multipart upload over S3 (AWS SDK v3)', () => {
       '400 BadDigest',
     );
   });
+
+  it('UploadPart bodies: aws-chunked stream with a CRC32 trailer, Content-MD5 checked', async () => {
+    const key = 'bodies/obj';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: key, ChecksumAlgorithm: 'CRC32' }));
+    const a = randomBytes(MIN + 5);
+    const b = randomBytes(4321);
+    // A stream body: the SDK sends it aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER) with x-amz-checksum-crc32 as a trailer.
+    const r1 = await s3.send(
+      new UploadPartCommand({ Bucket: B, Key: key, UploadId, PartNumber: 1, Body: Readable.from([a.subarray(0, 1000), a.subarray(1000)]), ContentLength: a.length, ChecksumAlgorithm: 'CRC32' }),
+    );
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlibCrc32(a));
+    expect(r1.ChecksumCRC32).toBe(crc.toString('base64'));
+    const md5 = createHash('md5').update(b).digest('base64');
+    expect(
+      await errorCode(s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId, PartNumber: 2, Body: b, ContentMD5: createHash('md5').update('x').digest('base64') }))),
+    ).toBe('400 BadDigest');
+    const r2 = await s3.send(new UploadPartCommand({ Bucket: B, Key: key, UploadId, PartNumber: 2, Body: b, ContentMD5: md5, ChecksumAlgorithm: 'CRC32' }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag, ChecksumCRC32: r1.ChecksumCRC32 }, { PartNumber: 2, ETag: r2.ETag, ChecksumCRC32: r2.ChecksumCRC32 }] },
+      }),
+    );
+    const { bytes } = await getBytes({ Key: key, ChecksumMode: 'ENABLED' });
+    expect(bytes.equals(Buffer.concat([a, b]))).toBe(true);
+  });
 });
