@@ -29,6 +29,8 @@ export const EARLY_ERROR_DRAIN_MAX_BYTES = 1024 * 1024;
  * runtime; it caps x-amz-meta-* headers at roughly 35 next to an SDK's own headers.
  */
 export const UWS_MAX_REQUEST_HEADERS = 48;
+/** An upload the engine keeps paused this long is shed with SlowDown even if the budget is not spent. */
+export const ENGINE_STALL_MAX_MS = 120_000;
 /** How often the idle sweep runs; idle timeouts are accurate to this. */
 export const IDLE_SWEEP_MS = 250;
 
@@ -378,6 +380,15 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     }
   });
 
+  function budgetExhausted(): boolean {
+    if (!engine) return false;
+    try {
+      return engine.stats().inFlightBytes >= engine.config.inFlightBudgetBytes;
+    } catch {
+      return false;
+    }
+  }
+
   // Idle sweep: a request waiting on the client (body bytes, or a reader that stopped reading) for
   // idleTimeoutMs gets RequestTimeout and its connection closed; waiting on the engine is not idle.
   const sweep = setInterval(() => {
@@ -385,10 +396,14 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     for (const l of live) {
       const ctx = l.ctx;
       if (l.timedOut || ctx.aborted) continue;
-      if (ctx.body.drainWaitSinceMs > 0 && now - ctx.body.drainWaitSinceMs > limits.admissionWaitMs && !ctx.res.started) {
-        // The engine kept this upload paused (in-flight budget exhausted) for too long: shed it.
+      const pausedMs = ctx.body.drainWaitSinceMs > 0 ? now - ctx.body.drainWaitSinceMs : 0;
+      if (pausedMs > limits.admissionWaitMs && !ctx.res.started && (budgetExhausted() || pausedMs > ENGINE_STALL_MAX_MS)) {
+        // The engine kept this upload paused for too long with the node-wide in-flight budget spent
+        // (or stalled outright): shed it. A writer paused only by its own pipeline depth is just slow
+        // disk and keeps waiting.
         l.timedOut = true;
         metrics.admissionRejected.inc();
+        log.warn({ reqId: ctx.reqId, op: ctx.op, pausedMs: Math.round(pausedMs) }, 'upload paused by the engine too long: 503 SlowDown');
         const err = new S3Error('SlowDown', 'The node is over its in-flight byte budget; retry later.');
         ctx.body.fail(err);
         void sendError(ctx, err);
@@ -402,6 +417,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       if (now - l.lastActivityMs < limits.idleTimeoutMs) continue;
       l.timedOut = true;
       ctx.errorCode = 'RequestTimeout';
+      log.warn({ reqId: ctx.reqId, op: ctx.op, idleMs: Math.round(now - l.lastActivityMs) }, 'request idle too long: RequestTimeout');
       runCleanups(ctx);
       if (ctx.res.started) {
         ctx.res.res.close();
