@@ -114,12 +114,9 @@ export class Responder {
         const r = await it.next();
         if (this.aborted) break;
         if (r.done) {
-          if (sent !== totalBytes) {
-            // The engine produced fewer bytes than the metadata said: cut the connection so the
-            // client sees a short body rather than a silently truncated object.
-            this.res.close();
-            this.done();
-          }
+          // Fewer bytes than the metadata said: the finally below cuts the connection so the
+          // client sees a short body rather than a silently truncated object.
+          if (sent !== totalBytes) throw new Error(`object stream ended after ${sent} of ${totalBytes} bytes`);
           break;
         }
         const chunk = r.value;

@@ -174,6 +174,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   async function sendError(ctx: RequestContext, err: unknown): Promise<void> {
     const { error, internal } = toS3Error(err, { ...(ctx.bucket !== undefined ? { bucket: ctx.bucket } : {}), ...(ctx.key !== undefined ? { key: ctx.key } : {}) });
     if (internal) log.error({ err, reqId: ctx.reqId, op: ctx.op }, 'internal error');
+    else if (ctx.res.started && !ctx.aborted) log.warn({ err, reqId: ctx.reqId, op: ctx.op }, 'failed mid-response: closing the connection');
     ctx.errorCode = error.code;
     runCleanups(ctx);
     if (ctx.aborted || ctx.res.finished) return;
