@@ -70,7 +70,9 @@ export function progressHooks(io: CliIo, quiet: boolean): RunHooks & { done(): v
   let shown = false;
   return {
     onProgress: quiet || !io.isTty ? undefined : (line) => {
-      process.stderr.write(`\r\x1b[2K${line}`);
+      // One physical line, or \r cannot rewrite it: cut to the terminal width.
+      const width = Math.max(20, (process.stderr.columns || 120) - 1);
+      process.stderr.write(`\r\x1b[2K${line.length > width ? line.slice(0, width - 1) + '…' : line}`);
       shown = true;
     },
     onInfo: quiet ? undefined : (line) => {
