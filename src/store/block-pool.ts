@@ -42,6 +42,8 @@ export class BlockPool {
   readonly classes: BlockGeometry[];
   private readonly free: Block[][];
   private inUse = 0;
+  /** SharedArrayBuffers created (not reused): each one costs an allocation, a registration in every worker that sees it, and GC. */
+  allocations = 0;
   private readonly drainWaiters = new Set<() => void>();
 
   constructor(
@@ -79,6 +81,7 @@ export class BlockPool {
     this.inUse += g.totalBytes;
     const reused = this.free[classIndex]!.pop();
     if (reused) return reused;
+    this.allocations++;
     const sab = new SharedArrayBuffer(g.totalBytes);
     return { sab, bytes: new Uint8Array(sab), geometry: g, classIndex };
   }

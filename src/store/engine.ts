@@ -30,6 +30,7 @@ import { readObjectStream } from './reader.js';
 import { RecordType, encodeJsonRecord } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import { RepairQueue } from './repair-queue.js';
+import { slabAlloc } from './slab.js';
 import { DriveSegments, type Segment, listSegments } from './segment.js';
 import { Writer } from './writer.js';
 import { Batcher } from '../workers/batcher.js';
@@ -100,8 +101,8 @@ export class StrataEngine implements Engine {
   }
 
   /** Worker tasks submitted and the items they carried (items/tasks = batching achieved). */
-  workerCounters(): { tasks: number; items: number } {
-    return { tasks: this.pool.tasks, items: this.pool.items };
+  workerCounters(): { tasks: number; items: number; submitMs: number; blockAllocations: number } {
+    return { tasks: this.pool.tasks, items: this.pool.items, submitMs: this.pool.submitMs, blockAllocations: this.blockPool.allocations };
   }
 
   get nodeId(): string {
@@ -119,7 +120,7 @@ export class StrataEngine implements Engine {
   // ---- log plumbing ----
 
   private appendRecord(type: RecordType, body: LogBody, drives: Iterable<number>): LogAppend[] {
-    const rec = encodeJsonRecord(type, body, this.driveSet.seed);
+    const rec = encodeJsonRecord(type, body, this.driveSet.seed, slabAlloc);
     const appends: LogAppend[] = [];
     for (const d of drives) {
       const segs = this.segments[d];

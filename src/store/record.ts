@@ -87,13 +87,20 @@ export function readHeader(buf: Uint8Array, at: number, seed: bigint): RecordHea
   return { type, payloadBytes, payloadXxh64: v.getBigUint64(16, true) };
 }
 
-/** Encodes a whole metadata record (header + JSON payload + padding) into one buffer ready to append. */
-export function encodeJsonRecord(type: RecordType, body: unknown, seed: bigint): Buffer {
+/**
+ * Encodes a whole metadata record (header + JSON payload + padding) into one buffer ready to append.
+ * `alloc` may return uninitialised memory: every byte of the record is written here.
+ */
+export function encodeJsonRecord(type: RecordType, body: unknown, seed: bigint, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   if (type === RecordType.Shard) throw new Error('shard records are built by the workers');
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
-  const out = Buffer.alloc(recordBytes(payload.length));
-  payload.copy(out, RECORD_HEADER_BYTES);
-  writeHeader(out, 0, type, payload.length, xxh64(payload), seed);
+  const json = JSON.stringify(body);
+  const maxBytes = recordBytes(Buffer.byteLength(json, 'utf8'));
+  const out = alloc(maxBytes);
+  const payloadBytes = out.write(json, RECORD_HEADER_BYTES, 'utf8');
+  const total = recordBytes(payloadBytes);
+  if (total !== maxBytes) throw new Error('record length changed while encoding');
+  out.fill(0, RECORD_HEADER_BYTES + payloadBytes, total);
+  writeHeader(out, 0, type, payloadBytes, xxh64(out.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + payloadBytes)), seed);
   return out;
 }
 

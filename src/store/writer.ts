@@ -6,6 +6,7 @@ import type { BlockLocation, ChecksumAlgorithm, ObjectWriter, ShardLocation, Wri
 import { StoreError } from './api.js';
 import { type Block, type BlockPool, shardBytesFor } from './block-pool.js';
 import { RECORD_HEADER_BYTES } from './record.js';
+import { slabAlloc } from './slab.js';
 import type { DriveSegments } from './segment.js';
 import type { EncodeItem, EncodeResult, FinalDigests, HashState } from '../workers/tasks.js';
 
@@ -181,7 +182,7 @@ export class Writer implements ObjectWriter {
     const shards: (ShardLocation | null)[] = [];
     const writes: Promise<void>[] = [];
     const recordBytes = RECORD_HEADER_BYTES + shardBytes;
-    const stage = shardBytes <= STAGE_SHARD_MAX_BYTES ? Buffer.allocUnsafe(recordBytes * (k + m)) : undefined;
+    const stage = shardBytes <= STAGE_SHARD_MAX_BYTES ? slabAlloc(recordBytes * (k + m)) : undefined;
     for (let i = 0; i < k + m; i++) {
       const d = this.shardDrives[i];
       const drive = d === null || d === undefined ? null : this.ctx.drives[d];

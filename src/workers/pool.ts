@@ -10,6 +10,8 @@ export class WorkerPool {
   /** Tasks and items submitted (items / tasks = achieved batching). */
   tasks = 0;
   items = 0;
+  /** Main-thread milliseconds spent inside piscina.run() (serialising and posting tasks). */
+  submitMs = 0;
 
   constructor(
     readonly threads: number,
@@ -34,7 +36,10 @@ export class WorkerPool {
     if (this.piscina.queueSize >= this.maxQueue) {
       return Promise.reject(new StoreError('Busy', `worker queue full (${this.maxQueue} tasks waiting)`));
     }
-    return (this.piscina.run(task, { name }) as Promise<T>).catch((err: unknown) => {
+    const t0 = performance.now();
+    const p = this.piscina.run(task, { name }) as Promise<T>;
+    this.submitMs += performance.now() - t0;
+    return p.catch((err: unknown) => {
       if (err instanceof StoreError) throw err;
       const msg = (err as Error)?.message ?? String(err);
       if (/queue is at limit/i.test(msg)) throw new StoreError('Busy', 'worker queue full', { cause: err });
