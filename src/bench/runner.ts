@@ -347,13 +347,23 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
           const now = performance.now();
           const dt = (now - lastT) / 1000;
           lastT = now;
+          // Total first (it must survive truncation to the terminal width), then each operation.
           const parts: string[] = [];
+          let ops = 0;
+          let bytes = 0;
+          let errors = 0;
           for (const [op, t] of phase.recorder.totals()) {
             const p = last.get(op) ?? { ops: 0, bytes: 0, errors: 0 };
-            parts.push(`${op} ${((t.ops - p.ops) / dt).toFixed(0)} ops/s ${((t.bytes - p.bytes) / dt / 1024 ** 2).toFixed(1)} MiB/s${t.errors ? ` err ${t.errors}` : ''}`);
+            const dOps = (t.ops - p.ops) / dt;
+            const dMiB = (t.bytes - p.bytes) / dt / 1024 ** 2;
+            ops += dOps;
+            bytes += dMiB;
+            errors += t.errors;
+            parts.push(`${op} ${dOps.toFixed(0)}/s${dMiB > 0 ? ` ${dMiB.toFixed(1)} MiB/s` : ''}${t.errors ? ` err ${t.errors}` : ''}`);
             last.set(op, { ...t });
           }
-          hooks.onProgress!(`[${label} ${((now - start) / 1000).toFixed(0)}s] ${parts.join(' | ') || 'waiting for first responses'}`);
+          const head = `[${label} ${((now - start) / 1000).toFixed(0)}s] ${ops.toFixed(0)} ops/s ${bytes.toFixed(1)} MiB/s errors ${errors}`;
+          hooks.onProgress!(parts.length > 1 ? `${head} | ${parts.join(' | ')}` : parts.length ? head : `${head} (waiting for first responses)`);
         }, 1000)
       : undefined;
     timer?.unref();
