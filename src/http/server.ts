@@ -172,9 +172,15 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   }
 
   async function sendError(ctx: RequestContext, err: unknown): Promise<void> {
+    if (err instanceof BodyError) {
+      err =
+        err.reason === 'too-large'
+          ? new S3Error('EntityTooLarge')
+          : new S3Error('RequestTimeout', err.reason === 'aborted' ? 'The client closed the connection.' : undefined);
+    }
     const { error, internal } = toS3Error(err, { ...(ctx.bucket !== undefined ? { bucket: ctx.bucket } : {}), ...(ctx.key !== undefined ? { key: ctx.key } : {}) });
     if (internal) log.error({ err, reqId: ctx.reqId, op: ctx.op }, 'internal error');
-    else if (ctx.res.started && !ctx.aborted) log.warn({ err, reqId: ctx.reqId, op: ctx.op }, 'failed mid-response: closing the connection');
+    else if (ctx.res.started && !ctx.res.finished && !ctx.aborted) log.warn({ err, reqId: ctx.reqId, op: ctx.op }, 'failed mid-response: closing the connection');
     ctx.errorCode = error.code;
     runCleanups(ctx);
     if (ctx.aborted || ctx.res.finished) return;
@@ -187,7 +193,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     if (!ctx.body.complete) {
       const declared = Number(ctx.headers['content-length'] ?? NaN);
       const left = Number.isFinite(declared) ? declared - ctx.body.receivedBytes : Infinity;
-      if (left <= EARLY_ERROR_DRAIN_MAX_BYTES && !(err instanceof BodyError)) {
+      if (left <= EARLY_ERROR_DRAIN_MAX_BYTES && error.code !== 'RequestTimeout' && error.code !== 'EntityTooLarge') {
         await ctx.body.drainRest();
         if (ctx.aborted) return;
       } else {
