@@ -1,6 +1,7 @@
 // Command-line parsing for `strata bench …`: a small strict parser (unknown flags are errors — a typo
 // must not silently benchmark the defaults) and the translation of flags into a Workload and a Target.
 
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY } from '../config.js';
 import { DEFAULT_MIX, parseMix } from './mix.js';
 import { randomSeed } from './random.js';
 import { WORKLOAD_OPS, type Target, type Workload, type WorkloadOp } from './runner.js';
@@ -155,7 +156,7 @@ export const WORKLOAD_FLAGS: FlagSpec[] = [
 
 export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'endpoint', kind: 'string', arg: 'URL', help: 'S3 endpoint (env STRATA_BENCH_ENDPOINT; non-loopback only when given here)', default: DEFAULT_ENDPOINT },
-  { name: 'access-key', kind: 'string', arg: 'KEY', help: 'access key id (env STRATA_ACCESS_KEY, AWS_ACCESS_KEY_ID)' },
+  { name: 'access-key', kind: 'string', arg: 'KEY', help: "access key id (env STRATA_ACCESS_KEY, AWS_ACCESS_KEY_ID; loopback default: Strata's documented default credentials)" },
   { name: 'secret-key', kind: 'string', arg: 'SECRET', help: 'secret access key (env STRATA_SECRET_KEY, AWS_SECRET_ACCESS_KEY)' },
   { name: 'region', kind: 'string', arg: 'R', help: 'SigV4 region', default: 'us-east-1' },
   { name: 'path-style', kind: 'bool', help: 'path-style requests (default for IP / localhost endpoints)' },
@@ -246,10 +247,13 @@ export function targetFromArgs(a: ParsedArgs, env: Record<string, string | undef
   if (bool(a, 'anonymous')) {
     if (str(a, 'access-key') || str(a, 'secret-key')) throw new UsageError('--anonymous and --access-key/--secret-key are exclusive');
   } else {
-    if (!accessKeyId || !secretAccessKey) {
+    if (accessKeyId && secretAccessKey) credentials = { accessKeyId, secretAccessKey };
+    else if (!accessKeyId && !secretAccessKey && isLoopbackHost(url.hostname)) {
+      // A local node started with no credentials configured uses the documented defaults: so does the bench.
+      credentials = { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY };
+    } else {
       throw new UsageError('no credentials: pass --access-key and --secret-key (or set STRATA_ACCESS_KEY / STRATA_SECRET_KEY), or --anonymous');
     }
-    credentials = { accessKeyId, secretAccessKey };
   }
   return { name, endpoint: url.origin, credentials, region: str(a, 'region') ?? 'us-east-1', pathStyle };
 }

@@ -89,7 +89,10 @@ describe('targetFromArgs', () => {
   });
   it('takes credentials from the environment, or refuses without any', () => {
     expect(targetFromArgs(run([]), { STRATA_ACCESS_KEY: 'a', STRATA_SECRET_KEY: 'b' }).credentials).toEqual({ accessKeyId: 'a', secretAccessKey: 'b' });
-    expect(() => targetFromArgs(run([]), {})).toThrow(/no credentials/);
+    // loopback with nothing configured: Strata's documented default credentials, like `strata server`
+    expect(targetFromArgs(run([]), {}).credentials).toEqual({ accessKeyId: 'strata-admin', secretAccessKey: 'strata-secret-key' });
+    expect(() => targetFromArgs(run(['--endpoint', 'http://10.1.2.3:9000']), {})).toThrow(/no credentials/);
+    expect(() => targetFromArgs(run(['--access-key', 'k']), {})).toThrow(/no credentials/);
     expect(targetFromArgs(run(['--anonymous']), {}).credentials).toBeUndefined();
   });
   it('knows loopback hosts', () => {
