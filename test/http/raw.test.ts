@@ -245,6 +245,29 @@ describe('limits and routing', () => {
   });
 });
 
+describe('presigned URLs (src/auth presign)', () => {
+  it('PUT and GET succeed; expired, tampered and wrong-method URLs are refused', async () => {
+    const { presignUrl } = await import('../../src/auth/sign-request.js');
+    const host = `127.0.0.1:${t.port}`;
+    const sign = (method: string, path: string, expiresSec = 60, date?: Date) =>
+      presignUrl({ method, host, path, expiresSec, accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey, region: t.region, ...(date ? { date } : {}) });
+    const put = await rawExchange(t.port, { method: 'PUT', target: `/raw/presigned?${sign('PUT', '/raw/presigned')}`, headers: { host, 'content-length': '9' }, body: 'presigned' });
+    expect(put.status).toBe(200);
+    const got = await rawExchange(t.port, { method: 'GET', target: `/raw/presigned?${sign('GET', '/raw/presigned')}`, headers: { host } });
+    expect(got.status).toBe(200);
+    expect(got.body.toString()).toBe('presigned');
+    expect(got.headers['content-type']).toBe('binary/octet-stream');
+    const old = sign('GET', '/raw/presigned', 60, new Date(Date.now() - 3600_000));
+    const expired = await rawExchange(t.port, { method: 'GET', target: `/raw/presigned?${old}`, headers: { host } });
+    expect(expired.status).toBe(403);
+    expect(code(expired.body)).toBe('AccessDenied');
+    const wrongMethod = await rawExchange(t.port, { method: 'DELETE', target: `/raw/presigned?${sign('GET', '/raw/presigned')}`, headers: { host } });
+    expect(wrongMethod.status).toBe(403);
+    expect(code(wrongMethod.body)).toBe('SignatureDoesNotMatch');
+    expect((await get('presigned')).status).toBe(200);
+  });
+});
+
 describe('health and metrics', () => {
   it('live, ready, metrics', async () => {
     const live = await fetch(`${t.endpoint}/health/live`);
