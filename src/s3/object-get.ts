@@ -30,6 +30,11 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   const bucket = requireBucket(ctx).name;
   const meta = ctx.engine.headObject(bucket, key);
   if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
+  // Unversioned buckets: only the current version exists ("null" is how S3 names it there).
+  const versionId = ctx.query.get('versionId');
+  if (versionId !== undefined && versionId !== 'null' && versionId !== meta.versionId) {
+    throw new S3Error('NoSuchVersion', undefined, { details: { Key: key, VersionId: versionId } });
+  }
 
   const pnText = ctx.query.get('partNumber');
   let partNumber: number | undefined;
