@@ -209,11 +209,11 @@ export class Durability {
   }
 
   /** Runs one scrub pass now (or joins the one under way). */
-  scrub(options: { repair: boolean; rateBytesPerSec?: number }): Promise<ScrubReport> {
+  scrub(options: { repair: boolean; rateBytesPerSec?: number; segments?: boolean }): Promise<ScrubReport> {
     if (this.scrubbing) return this.scrubbing;
     const throttle = options.rateBytesPerSec === undefined ? this.throttle : new ByteThrottle(options.rateBytesPerSec);
     const p = this.scrubber
-      .runPass({ repair: options.repair, throttle, stop: this.stop, exclusive: (fn) => this.mutex.run(fn) })
+      .runPass({ repair: options.repair, throttle, stop: this.stop, exclusive: (fn) => this.mutex.run(fn), ...(options.segments === false ? { segments: false } : {}) })
       .then((r) => {
         this.last = r;
         if (r.complete) this.passes++;

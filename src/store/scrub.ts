@@ -132,7 +132,14 @@ export class Scrubber {
     }
   }
 
-  async runPass(options: { repair: boolean; throttle?: ByteThrottle; stop?: { stopped: boolean }; exclusive?: <T>(fn: () => Promise<T>) => Promise<T> }): Promise<ScrubReport> {
+  async runPass(options: {
+    repair: boolean;
+    throttle?: ByteThrottle;
+    stop?: { stopped: boolean };
+    exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+    /** false: skip the segment walk (shards of live entries only). */
+    segments?: boolean;
+  }): Promise<ScrubReport> {
     const r = emptyScrubReport(options.repair);
     this.current = r;
     const stop = options.stop ?? { stopped: false };
@@ -140,7 +147,7 @@ export class Scrubber {
     const { driveSet } = this.engine.internals;
     this.log(`scrub: pass started (repair ${options.repair ? 'on' : 'off'})`);
     try {
-      for (const d of driveSet.drives) {
+      for (const d of options.segments === false ? [] : driveSet.drives) {
         for (const n of await this.sealedSegments(d.index)) {
           if (stop.stopped) return r;
           const file = path.join(d.path, segmentFileName(n));
