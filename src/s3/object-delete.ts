@@ -8,6 +8,9 @@ import { assertObjectKey } from './names.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseDeleteRequest } from './xml.js';
 
+/** Deletes in flight at once within one DeleteObjects request. */
+export const DELETE_OBJECTS_CONCURRENCY = 64;
+
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
   const bucket = requireBucket(ctx).name;
@@ -20,18 +23,27 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
   const limits = ctx.config.limits;
   const body = await readSmallBody(ctx, limits.maxXmlBodyBytes, true);
   const req = parseDeleteRequest(body, limits.maxDeleteKeys);
-  let xml = `<DeleteResult xmlns="${S3_NS}">`;
-  for (const o of req.objects) {
-    try {
-      assertObjectKey(o.key, limits.maxKeyBytes);
-      await ctx.engine.deleteObject(bucket, o.key);
-      if (!req.quiet) xml += `<Deleted>${el('Key', o.key)}${el('VersionId', o.versionId)}</Deleted>`;
-    } catch (err) {
-      const { error, internal } = toS3Error(err, { bucket, key: o.key });
-      if (internal) ctx.log.error({ err, reqId: ctx.reqId, key: o.key }, 'DeleteObjects: internal error on one key');
-      xml += `<Error>${el('Key', o.key)}${el('VersionId', o.versionId)}${el('Code', error.code)}${el('Message', error.message)}</Error>`;
-    }
+  // Deletes run DELETE_OBJECTS_CONCURRENCY at a time so one group commit covers many of them
+  // (sequential durable deletes would cost a commit window each); results keep request order.
+  const results: string[] = new Array(req.objects.length).fill('');
+  for (let base = 0; base < req.objects.length; base += DELETE_OBJECTS_CONCURRENCY) {
+    if (ctx.aborted) return;
+    const batch = req.objects.slice(base, base + DELETE_OBJECTS_CONCURRENCY);
+    await Promise.all(
+      batch.map(async (o, i) => {
+        try {
+          assertObjectKey(o.key, limits.maxKeyBytes);
+          await ctx.engine.deleteObject(bucket, o.key);
+          if (!req.quiet) results[base + i] = `<Deleted>${el('Key', o.key)}${el('VersionId', o.versionId)}</Deleted>`;
+        } catch (err) {
+          const { error, internal } = toS3Error(err, { bucket, key: o.key });
+          if (internal) ctx.log.error({ err, reqId: ctx.reqId, key: o.key }, 'DeleteObjects: internal error on one key');
+          results[base + i] = `<Error>${el('Key', o.key)}${el('VersionId', o.versionId)}${el('Code', error.code)}${el('Message', error.message)}</Error>`;
+        }
+      }),
+    );
   }
+  let xml = `<DeleteResult xmlns="${S3_NS}">` + results.join('');
   xml += '</DeleteResult>';
   sendXml(ctx, 200, xml);
 }
