@@ -287,6 +287,22 @@ describe('health and metrics', () => {
 
 describe('large GETs stream with backpressure', () => {
   it('a slow reader gets every byte of a multi-MiB object', async () => {
+    // Own server with the default idle timeout: on a loaded machine this test's reader can be starved
+    // for longer than the 700 ms the shared server uses.
+    const main = t;
+    t = await startTestServer();
+    try {
+      await rawExchange(t.port, signedRequest(t, 'PUT', '/raw'));
+      await slowReader();
+    } finally {
+      await t.stop();
+      t = main;
+    }
+  });
+});
+
+async function slowReader(): Promise<void> {
+  {
     const size = 6 * 1024 * 1024 + 3;
     const payload = Buffer.alloc(size);
     for (let i = 0; i < size; i++) payload[i] = (i * 31) & 0xff;
@@ -321,14 +337,15 @@ describe('large GETs stream with backpressure', () => {
         }
       });
       sock.on('error', reject);
+      sock.on('close', () => reject(new Error(`connection closed after ${total} bytes`)));
       let head = `GET ${req.target} HTTP/1.1\r\n`;
       for (const [k, v] of Object.entries(req.headers)) head += `${k}: ${v}\r\n`;
       sock.write(head + '\r\n');
     });
     expect(got.length).toBe(size);
     expect(got.equals(payload)).toBe(true);
-  });
-});
+  }
+}
 
 describe('starting', () => {
   it('listens before the engine is open: live 200, ready 503, S3 503; then serves', async () => {
@@ -351,6 +368,26 @@ describe('starting', () => {
       expect(ok.status).toBe(200);
     } finally {
       await s.drain();
+    }
+  });
+});
+
+describe('admission', () => {
+  it('a request that waits longer than admissionWaitMs for a slot gets 503 SlowDown', async () => {
+    const t2 = await startTestServer({ flags: { 'max-in-flight-requests': '1', 'admission-wait-ms': '200', 'idle-timeout-ms': '3000' } });
+    try {
+      await rawExchange(t2.port, signedRequest(t2, 'PUT', '/adm'));
+      // Holds the only slot: its body stalls.
+      const stalled = rawExchange(t2.port, { ...signedRequest(t2, 'PUT', '/adm/slow', { body: Buffer.alloc(1000), payloadHash: UNSIGNED_PAYLOAD }), stallAfterBytes: 10, timeoutMs: 8000 });
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await rawExchange(t2.port, signedRequest(t2, 'GET', '/adm/x'));
+      expect(r.status).toBe(503);
+      expect(code(r.body)).toBe('SlowDown');
+      expect((await stalled).status).toBe(400);
+      const m = await (await fetch(`${t2.endpoint}/metrics`)).text();
+      expect(m).toMatch(/strata_s3_admission_rejected_total [1-9]/);
+    } finally {
+      await t2.stop();
     }
   });
 });
