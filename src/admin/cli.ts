@@ -21,6 +21,7 @@ Commands:
   status           Drives, index and garbage of a data directory (read-only; fine while the node runs)
   replace-drive N  Format the empty directory of drive N (1-based) and rebuild its shards (node stopped;
                    a running node does this by itself when it sees an empty directory)
+  compact          Rewrite segments past the garbage threshold now (node stopped)
   drill            Fault drill against a throwaway node: kill -9, bit rot, wiped drive, interrupted compaction
   rebuild-index    Rebuild the LMDB index from the segments (see strata admin rebuild-index --help)
 
@@ -58,6 +59,17 @@ ${ENGINE_HELP}`,
   status: `Usage: strata admin status [--json] [engine flags]
 
 Read-only: drive states, segments and free space, index counts, live/garbage bytes. Safe while the node runs.
+
+Engine flags:
+${ENGINE_HELP}`,
+  compact: `Usage: strata admin compact [--garbage-ratio R] [--rate-mib-per-sec N] [--json] [--force] [engine flags]
+
+Rewrites every sealed segment whose garbage share is at least R (default 0.3) with its live records
+only, then deletes it. Crash-safe at every step. Exit 0 unless a segment could not be finished.
+
+  --garbage-ratio R            0..1 (default 0.3)
+  --rate-mib-per-sec N         Read/copy budget (default: unlimited)
+${COMMON}
 
 Engine flags:
 ${ENGINE_HELP}`,
@@ -202,6 +214,50 @@ async function cmdFsck(argv: string[]): Promise<number> {
   return remaining > 0 ? 1 : 0;
 }
 
+async function cmdCompact(argv: string[]): Promise<number> {
+  const { switches, rest } = takeSwitches(argv, ['json', 'force'], ['garbage-ratio', 'rate-mib-per-sec']);
+  const { config, positional, help } = engineConfig(rest);
+  if (help) return (out(HELP['compact']!), 0);
+  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const ratio = switches['garbage-ratio'] === undefined ? 0.3 : Number(switches['garbage-ratio']);
+  if (!(ratio >= 0 && ratio <= 1)) throw new UsageError('--garbage-ratio must be within 0..1');
+  const rate = switches['rate-mib-per-sec'] === undefined ? Infinity : Number(switches['rate-mib-per-sec']) * 1024 * 1024;
+  if (!(rate > 0)) throw new UsageError('--rate-mib-per-sec must be > 0');
+  const results = await withOfflineEngine(config, switches['force'] === true, async (engine) => {
+    const dur = new Durability(engine, {
+      scrubEnabled: false,
+      driveCheckIntervalMs: 0,
+      compactionIntervalMs: 0,
+      compactionGarbageRatio: ratio,
+      compactionRateBytesPerSec: rate,
+      compactionMinAgeMs: 0, // offline: no writer can be in progress
+      compactionDeleteGraceMs: 0,
+      compactionFdCloseGraceMs: 0,
+      log: (m) => err(m),
+    });
+    const all = [];
+    try {
+      // Bounded: each round handles up to COMPACTION_MAX_SEGMENTS_PER_ROUND segments.
+      for (let round = 0; round < 10_000; round++) {
+        const res = await dur.compact();
+        all.push(...res);
+        if (res.filter((r) => r.outcome === 'compacted').length === 0) break;
+      }
+    } finally {
+      await dur.close();
+    }
+    return all;
+  });
+  const compacted = results.filter((r) => r.outcome === 'compacted');
+  const reclaimed = compacted.reduce((n, r) => n + r.fileBytes - r.liveBytes, 0);
+  if (switches['json']) out(JSON.stringify(results, null, 2));
+  else {
+    out(`compaction: ${compacted.length} segment(s) rewritten, ${fmtBytes(reclaimed)} reclaimed`);
+    for (const r of results) out(`  drive ${r.drive + 1} segment ${r.segment}: ${r.outcome}, ${(r.garbageRatio * 100).toFixed(0)}% garbage of ${fmtBytes(r.fileBytes)}, ${r.shardsMoved} shards moved, ${r.durationMs} ms`);
+  }
+  return results.some((r) => r.outcome === 'still referenced' || r.outcome === 'stopped') ? 1 : 0;
+}
+
 async function cmdStatus(argv: string[]): Promise<number> {
   const { switches, rest } = takeSwitches(argv, ['json'], []);
   const { config, positional, help } = engineConfig(rest);
@@ -258,6 +314,8 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         return await cmdStatus(rest);
       case 'replace-drive':
         return await cmdReplaceDrive(rest);
+      case 'compact':
+        return await cmdCompact(rest);
       case 'drill': {
         const { runDrillCli } = await import('./drill.js');
         return await runDrillCli(rest);
