@@ -66,7 +66,7 @@ describe('crash safety', () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
       const killAfterMs = 30 + (seed % 400);
       const { acks, ready } = await runChild([distIndex, JSON.stringify(cfg), `c${cycle}`, String(seed)], killAfterMs);
-      expect(ready).toBe(true);
+      expect(ready, `child never became ready in cycle ${cycle}`).toBe(true);
       for (const [k, v] of acks) acked.set(k, v);
       totalAcks += acks.size;
 
@@ -78,11 +78,11 @@ describe('crash safety', () => {
         for (const [key, digest] of acked) {
           const meta = e.headObject('crash', key);
           expect(meta, `acknowledged ${key} missing after cycle ${cycle}`).toBeDefined();
-          expect(md5(await readAll(e, meta!))).toBe(digest);
+          expect(md5(await readAll(e, meta!)), `acknowledged ${key} differs after cycle ${cycle}`).toBe(digest);
         }
         // No partial object: whatever is visible is complete and matches its own ETag.
         for (const meta of e.listObjects('crash', { prefix: `c${cycle}-`, limit: 100_000 })) {
-          expect(md5(await readAll(e, meta))).toBe(meta.etag);
+          expect(md5(await readAll(e, meta)), `partial object ${meta.key} visible after cycle ${cycle}`).toBe(meta.etag);
         }
       } finally {
         await e.close();
