@@ -190,6 +190,10 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   try {
     const received = await streamBodyToWriter(ctx, plan, writer, svc.limits.maxPartSizeBytes);
     data = await writer.finish();
+    if (data.sizeBytes !== received.decodedBytes) {
+      throw new Error(`engine wrote ${data.sizeBytes} bytes but ${received.decodedBytes} were received`);
+    }
+    // Nothing is recorded unless every digest the client claimed matches what was computed.
     verifyWritten(plan, data, received);
   } catch (err) {
     writer.abort('upload part failed');
