@@ -148,7 +148,7 @@ export function renderScrub(r: ScrubReport): string {
 
 export function renderFsck(r: FsckReport): string {
   const lines = [
-    `fsck: ${r.problems} problem(s)`,
+    `fsck: ${r.problems} problem(s)${r.badRegions ? ` (plus ${r.badRegions} rotten region(s): any live data in them is counted above, the rest is dead)` : ''}`,
     `  segments ${r.segmentsScanned} (${fmtBytes(r.segmentBytes)}), records ${r.recordsChecked} (${r.shardRecords} shard, ${r.metadataRecords} metadata)`,
     `  bad regions ${r.badRegions} (${fmtBytes(r.badRegionBytes)})`,
     `  index: ${r.objects} objects, ${r.auxWithLayout} aux layouts, ${r.shardRefs} shard references`,
@@ -210,7 +210,7 @@ async function cmdFsck(argv: string[]): Promise<number> {
     out(renderFsck(result.first));
     if (result.after) out(`after repair:\n${renderFsck(result.after)}`);
   }
-  const remaining = result.after ? result.after.problems - result.after.badRegions : result.first.problems;
+  const remaining = (result.after ?? result.first).problems;
   return remaining > 0 ? 1 : 0;
 }
 

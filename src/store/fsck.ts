@@ -51,7 +51,7 @@ export interface FsckReport {
   stale: { entry: string; indexSeq: number; segmentSeq: number }[];
   bucketsMissingFromIndex: string[];
   bucketsNotBacked: string[];
-  /** Number of problems (orphans are garbage, not problems). */
+  /** Number of problems (orphans and bad regions holding only dead records are not problems). */
   problems: number;
   repaired?: { indexFixed: number; relogged: number; shardsRebuilt: number; dropped: number };
 }
@@ -276,8 +276,10 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
   }
   for (const name of tBuckets.keys()) if (!iBuckets.has(name)) push(r.bucketsMissingFromIndex, name);
   for (const name of iBuckets.keys()) if (!tBuckets.has(name)) push(r.bucketsNotBacked, name);
+  // Bad regions alone are not problems: a live shard in one shows up as a dangling reference, a live
+  // metadata record in one as an entry not backed (copies live on m+1 drives). The rest is dead rot.
   r.problems =
-    r.badRegions + r.danglingRefs + unreadableEntries.size + missing.length + auxMissing.length + notBacked.length + auxNotBacked.length + stale.length +
+    r.danglingRefs + unreadableEntries.size + missing.length + auxMissing.length + notBacked.length + auxNotBacked.length + stale.length +
     [...tBuckets.keys()].filter((n) => !iBuckets.has(n)).length + [...iBuckets.keys()].filter((n) => !tBuckets.has(n)).length;
 
   if (!options.repair) return r;
