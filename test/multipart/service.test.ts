@@ -366,6 +366,10 @@ describe('MultipartService (fake engine)', () => {
     clock += 10_000;
     for (let i = 0; i < 3; i++) await s.sweepOnce();
     expect(engine.auxCount(NS_DONE)).toBe(0);
+    // the marker has expired: a retried Complete is answered from the object completed with those parts
+    const again = await s.complete('b', 'done', done.uploadId, [{ partNumber: 1, etag: dp.md5Hex, checksums: {} }]);
+    expect(again.etag).toBe(engine.headObject('b', 'done')!.etag);
+    expect(await s3code(s.complete('b', 'done', done.uploadId, [{ partNumber: 2, etag: dp.md5Hex, checksums: {} }]))).toBe('NoSuchUpload');
     // only the completed object's blocks are live
     expect(engine.liveBlocks().size).toBe(1);
   });

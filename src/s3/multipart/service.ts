@@ -429,11 +429,27 @@ export class MultipartService {
     await Promise.all([...this.finishing.values()].map((f) => f.cleanup));
   }
 
-  /** No open upload under this id: a retried Complete of the same parts gets the same answer. */
+  /**
+   * No open upload under this id: a retried Complete of the same parts gets the same answer — from the
+   * completion marker, or (marker expired) from the object if it was completed with exactly these parts.
+   */
   private retriedCompletion(bucket: string, key: string, uploadId: string, requested: readonly RequestedPart[]): CompleteResult {
     const marker = this.finishing.get(uploadId)?.marker ?? this.engine.getAux<CompletionRecord>(NS_DONE, uploadId);
     if (marker !== undefined && marker.state === 'completed' && marker.bucket === bucket && marker.key === key && sameParts(marker.parts, requested)) {
       return resultOf(marker);
+    }
+    const meta = marker === undefined ? this.engine.headObject(bucket, key) : undefined;
+    if (meta?.parts !== undefined && sameParts(meta.parts, requested)) {
+      return {
+        bucket,
+        key,
+        etag: meta.etag,
+        sizeBytes: meta.sizeBytes,
+        partsCount: meta.parts.length,
+        checksums: meta.checksums,
+        ...(meta.checksumType !== undefined ? { checksumType: meta.checksumType } : {}),
+        versionId: meta.versionId,
+      };
     }
     throw new S3Error('NoSuchUpload', undefined, { details: { UploadId: uploadId } });
   }
