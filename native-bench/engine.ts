@@ -77,10 +77,10 @@ export async function runEngineBench(seconds = BENCH_SECONDS, cases = CASES): Pr
 }
 
 export function printEngineRows(rows: EngineBenchRow[]): void {
-  console.log('engine (durable, 6 drives, 4+2, MD5 on)   PUT obj/s   PUT MB/s  PUT ELU |  GET obj/s   GET MB/s  GET ELU');
+  console.log('engine (durable, 6 drives, 4+2, MD5 on)   PUT obj/s   PUT MB/s  PUT ELU PUT µs/op |  GET obj/s   GET MB/s  GET ELU GET µs/op');
   for (const r of rows) {
     console.log(
-      `  ${r.name.padEnd(39)} ${fmt(r.put.opsPerSec).padStart(9)} ${fmt(r.put.mbPerSec).padStart(10)} ${fmt(r.put.elu, 2).padStart(8)} | ${fmt(r.get.opsPerSec).padStart(10)} ${fmt(r.get.mbPerSec).padStart(10)} ${fmt(r.get.elu, 2).padStart(8)}   (blocks/task PUT ${fmt(r.putItemsPerTask, 1)}, GET ${fmt(r.getItemsPerTask, 1)})`,
+      `  ${r.name.padEnd(39)} ${fmt(r.put.opsPerSec).padStart(9)} ${fmt(r.put.mbPerSec).padStart(10)} ${fmt(r.put.elu, 2).padStart(8)} ${fmt(r.put.mainCpuUsPerOp, 1).padStart(9)} | ${fmt(r.get.opsPerSec).padStart(10)} ${fmt(r.get.mbPerSec).padStart(10)} ${fmt(r.get.elu, 2).padStart(8)} ${fmt(r.get.mainCpuUsPerOp, 1).padStart(9)}   (blocks/task PUT ${fmt(r.putItemsPerTask, 1)}, GET ${fmt(r.getItemsPerTask, 1)})`,
     );
   }
 }

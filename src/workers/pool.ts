@@ -24,7 +24,10 @@ export class WorkerPool {
       maxQueue,
       // Tasks are async (RS runs on libuv's pool); let a worker overlap two of them.
       concurrentTasksPerWorker: 2,
+      // Piscina's default 'sync' atomics park an idle worker in Atomics.wait, which blocks its event loop
+      // and with it the RS callback of a second in-flight task. Messages only, then.
       idleTimeout: 60_000,
+      atomics: process.env.STRATA_PISCINA_ATOMICS === 'sync' ? 'sync' : 'disabled',
     });
   }
 
