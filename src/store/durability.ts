@@ -247,7 +247,9 @@ export class Durability {
 
   async checkDrives(): Promise<void> {
     const r = await this.drives.checkAll();
-    for (const d of r.replaced) this.rebuildDrive(d);
+    // A replacement is empty: rebuild at full speed. A drive that came back missed the writes of its
+    // outage (recorded as null shards) and may have rotted: heal it at the scrub budget.
+    for (const d of r.attached) void this.rebuildDrive(d, r.replaced.includes(d) ? undefined : this.throttle);
   }
 
   /**
@@ -255,7 +257,7 @@ export class Durability {
    * recorded there, or recorded missing at that position, is checked and repaired; chooseDrive puts the
    * rebuilt shards back on their home drive. The node keeps serving; progress is in scrubStats().drives.
    */
-  rebuildDrive(index: number): Promise<void> {
+  rebuildDrive(index: number, throttleOverride?: ByteThrottle): Promise<void> {
     const running = this.rebuilds.get(index);
     if (running) return running;
     const h = this.drives.health[index]!;
@@ -270,7 +272,7 @@ export class Durability {
     const progress = { startedMs: Date.now(), entriesTotal: total, entriesScanned: 0, shardsRebuilt: 0, unrecoverableBlocks: 0, deferredShards: 0, done: false };
     h.rebuild = progress;
     h.state = 'rebuilding';
-    const throttle = new ByteThrottle(this.options.rebuildRateBytesPerSec ?? Infinity);
+    const throttle = throttleOverride ?? new ByteThrottle(this.options.rebuildRateBytesPerSec ?? Infinity);
     const belongs = (entry: LiveEntry): Set<number> => {
       const only = new Set<number>();
       let flat = 0;

@@ -143,3 +143,44 @@ describe('drive failure and replacement', () => {
     }
   });
 });
+
+describe('drive probe', () => {
+  it('marks a drive offline for a foreign marker, a full disk, or a directory that became a file, and back when it heals', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0 });
+    try {
+      await e.createBucket('b', 'o');
+      const d = patternBytes(100_000, 1);
+      await putObject(e, 'b', 'x', d);
+      const marker = `${dir}/drive-2/strata-format.json`;
+      const good = fs.readFileSync(marker, 'utf8');
+      fs.writeFileSync(marker, good.replace(/"nodeId": "[0-9a-f]+"/, '"nodeId": "0000000000000000"'));
+      let r = await dur.drives.checkAll();
+      expect(r.offline).toEqual([1]);
+      expect(dur.scrubStats().drives[1]!.reason).toMatch(/belongs to node/);
+      expect((await readAll(e, e.headObject('b', 'x')!)).equals(d)).toBe(true);
+      fs.writeFileSync(marker, good);
+      r = await dur.drives.checkAll();
+      expect(r.attached).toEqual([1]);
+      expect(e.stats().drives[1]!.online).toBe(true);
+      // Full: below the free-space floor.
+      const full = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, minFreeBytes: Number.MAX_SAFE_INTEGER });
+      try {
+        expect(await full.drives.probe(3)).toMatch(/^full/);
+      } finally {
+        await full.close();
+      }
+      // The directory replaced by a file (a failed mount): ENOTDIR.
+      fs.renameSync(`${dir}/drive-5`, `${dir}/drive-5.old`);
+      fs.writeFileSync(`${dir}/drive-5`, 'not a directory');
+      r = await dur.drives.checkAll();
+      expect(r.offline).toEqual([4]);
+      expect((await readAll(e, e.headObject('b', 'x')!)).equals(d)).toBe(true);
+      await putObject(e, 'b', 'y', patternBytes(5000, 2)); // k+1 healthy: writes go on
+    } finally {
+      await dur.close();
+      await e.close();
+    }
+  });
+});
