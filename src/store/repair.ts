@@ -274,6 +274,12 @@ export class Repairer {
     const res = { repaired: 0, unrecoverable: 0, deferred: 0, gone: 0 };
     const byObject = new Map<string, RepairItem[]>();
     for (const it of items) {
+      // A shard on an offline drive can only go back there (or to a spare drive) later: the drive's
+      // return or replacement rebuilds it; re-reading every block now would only cost I/O.
+      if (!this.driveUsable(it.drive) && this.engine.config.drives.length === this.engine.config.erasure.k + this.engine.config.erasure.m) {
+        res.deferred++;
+        continue;
+      }
       if (it.bucket === undefined || it.key === undefined) {
         res.gone++;
         continue;
