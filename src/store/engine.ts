@@ -480,6 +480,7 @@ export class StrataEngine implements Engine {
     await this.groupCommit.drain();
     await this.pool.destroy();
     await Promise.all(this.segments.map((s) => s?.close()));
+    this.db.markClean(this.config.indexDir);
     await this.db.close();
   }
 }
@@ -514,8 +515,8 @@ async function openIndex(config: EngineConfig, driveSet: DriveSet, forceRebuild:
     await db.close();
     throw new StoreError('Internal', `index at ${config.indexDir} belongs to another node than drives (${driveSet.nodeId}): foreign drive set`);
   }
-  if (state === 'missing') {
-    log('index missing or incomplete: rebuilding from segments');
+  if (state === 'missing' || state === 'unclean-reboot') {
+    log(state === 'missing' ? 'index missing or incomplete: rebuilding from segments' : 'index was open when the machine went down (noSync): rebuilding from segments');
     await db.close();
     await IndexDb.destroy(config.indexDir);
     return { db: IndexDb.open(config.indexDir), mode: 'rebuild' };
@@ -533,6 +534,7 @@ export async function openEngine(config: EngineConfig, options: OpenOptions = {}
   const segments: (DriveSegments | null)[] = [];
   try {
     const report = await recover(db, driveSet, mode);
+    db.markOpen();
     if (report.truncated.length > 0) log(`recovery cut ${report.truncated.length} torn segment tail(s)`);
     const maxKnown = db.maxSegmentPerDrive(config.drives.length);
     for (const d of driveSet.drives) {
@@ -567,7 +569,9 @@ export async function rebuildIndex(config: EngineConfig): Promise<RecoveryReport
   await fsp.mkdir(config.indexDir, { recursive: true });
   const db = IndexDb.open(config.indexDir);
   try {
-    return await recover(db, driveSet, 'rebuild');
+    const report = await recover(db, driveSet, 'rebuild');
+    db.markClean(config.indexDir);
+    return report;
   } finally {
     await db.close();
   }

@@ -5,11 +5,20 @@
 //
 // Keys are lmdb-js ordered-binary arrays: [bucket, key] sorts by bucket then by the UTF-8 bytes of the
 // key, which is S3's listing order, so prefix/start-after listing is one range scan.
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
 
 export const INDEX_FORMAT_VERSION = 1;
+
+function currentBootId(): string | undefined {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SegmentStats {
   /** Records before this offset have been applied to the index (recovery replays from here). */
@@ -50,11 +59,39 @@ export class IndexDb {
     await fsp.rm(dir, { recursive: true, force: true });
   }
 
-  /** An index is usable when a complete build or a clean history of commits produced it. */
-  usable(nodeId: string): 'ok' | 'missing' | 'foreign' {
+  /**
+   * An index is usable when a complete build or a clean history of commits produced it. noSync makes
+   * LMDB safe against a process crash (the page cache survives) but not against an OS crash, which can
+   * leave a torn B-tree: an index that was open (not cleanly closed) when the machine rebooted is
+   * treated as missing and rebuilt from the segments.
+   */
+  usable(nodeId: string): 'ok' | 'missing' | 'foreign' | 'unclean-reboot' {
     const id = this.meta.get('nodeId');
     if (id === undefined || this.meta.get('formatVersion') !== INDEX_FORMAT_VERSION || this.meta.get('complete') !== true) return 'missing';
-    return id === nodeId ? 'ok' : 'foreign';
+    if (id !== nodeId) return 'foreign';
+    const boot = currentBootId();
+    if (this.meta.get('clean') === false && boot !== undefined && this.meta.get('bootId') !== boot) return 'unclean-reboot';
+    return 'ok';
+  }
+
+  /** Records that the index is in use by this boot (see usable()). */
+  markOpen(): void {
+    this.txn(() => {
+      this.meta.putSync('clean', false);
+      this.meta.putSync('bootId', currentBootId() ?? 'unknown');
+    });
+  }
+
+  /** Marks a clean shutdown and makes the whole index durable (the env runs with noSync). */
+  markClean(dir: string): void {
+    this.txn(() => this.meta.putSync('clean', true));
+    const file = path.join(dir, 'data.mdb');
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Segment counter changes made inside the current transaction, written once per segment at its end. */

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex, type ObjectMeta, type StrataEngine } from '../../src/store/index.js';
 import { segmentFileName } from '../../src/store/segment.js';
 import { RECORD_HEADER_BYTES } from '../../src/store/record.js';
+import { IndexDb } from '../../src/store/index-db.js';
 import { getObject, md5, patternBytes, putObject, readAll, tempDir, testConfig } from '../helpers/engine.js';
 
 const dirs: string[] = [];
@@ -253,6 +254,37 @@ describe('index rebuild and drive set', () => {
       const after = await snapshot(e);
       delete after['b1/after'];
       expect(after).toEqual(before);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('an index left open across a reboot (noSync) is rebuilt; a process crash is only replayed', async () => {
+    const dir = await newDir();
+    const cfg = testConfig(dir);
+    let e = await openEngine(cfg);
+    await e.createBucket('b', 'o');
+    const data = patternBytes(50_000, 8);
+    await putObject(e, 'b', 'x', data);
+    await e.close();
+    // Same boot, not closed cleanly (process crash): replay.
+    let db = IndexDb.open(cfg.indexDir);
+    db.markOpen();
+    await db.close();
+    e = await openEngine(cfg);
+    expect(e.recovery.mode).toBe('replay');
+    await e.close();
+    // Not closed cleanly and the boot id changed (machine crashed while open): rebuild.
+    db = IndexDb.open(cfg.indexDir);
+    db.txn(() => {
+      db.meta.putSync('clean', false);
+      db.meta.putSync('bootId', 'some-earlier-boot');
+    });
+    await db.close();
+    e = await openEngine(cfg);
+    try {
+      expect(e.recovery.mode).toBe('rebuild');
+      expect((await getObject(e, 'b', 'x'))!.equals(data)).toBe(true);
     } finally {
       await e.close();
     }
