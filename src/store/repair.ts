@@ -18,6 +18,8 @@ export const CHECK_MAX_BLOCKS_PER_TASK = 32;
 export const CHECK_MAX_TASK_BYTES = 8 * 1024 * 1024;
 /** Findings kept per report (the counters keep counting past it). */
 export const MAX_FINDINGS = 200;
+/** Rebuilt shard bytes appended but not yet written, at most, before a repair waits for the disk. */
+export const REPAIR_MAX_PENDING_WRITE_BYTES = 32 * 1024 * 1024;
 /** Attempts at repairing an entry that keeps changing underneath. */
 export const REPAIR_MAX_ATTEMPTS = 3;
 
@@ -126,6 +128,7 @@ export class Repairer {
     const replaced = new Map<number, (ShardLocation | null)[]>();
     const writes: Promise<void>[] = [];
     let pendingShards = 0;
+    let writeBytes = 0;
     const note = (f: Finding): void => {
       if (out.findings.length < MAX_FINDINGS) out.findings.push(f);
     };
@@ -206,21 +209,26 @@ export class Repairer {
           const { segment, offset, written } = segs.append([header, payload], RECORD_HEADER_BYTES + sb);
           writes.push(written);
           pendingShards++;
+          writeBytes += RECORD_HEADER_BYTES + sb;
           shards[x.index] = { drive: d, segment: segment.number, offset, xxh64: rebuilt[x.index]! };
           note({ entry: name, block: b.flat, shard: x.index, ...where(x.index), reason: x.reason, outcome: 'repaired' });
         }
         if (shards.some((s, idx) => s !== b.block.shards[idx])) replaced.set(b.flat, shards);
       }
+      // Rebuilt shards wait in their shared regions until written: bound what is in flight.
+      if (writeBytes >= REPAIR_MAX_PENDING_WRITE_BYTES) {
+        await Promise.all(writes);
+        writeBytes = 0;
+      }
     }
     if (replaced.size === 0) return out;
     await Promise.all(writes);
-    const all = flatBlocks(entry.layout);
+    let flat = 0;
     const layout: Layout = {
-      extents: entry.layout.extents.map((e, ext) => ({
+      extents: entry.layout.extents.map((e) => ({
         ...e,
-        blocks: e.blocks.map((block, index) => {
-          const fb = all.find((x) => x.ext === ext && x.index === index)!;
-          const s = replaced.get(fb.flat);
+        blocks: e.blocks.map((block) => {
+          const s = replaced.get(flat++);
           return s ? { ...block, shards: s } : block;
         }),
       })),
