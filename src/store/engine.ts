@@ -36,6 +36,7 @@ import { Writer } from './writer.js';
 import { Batcher } from '../workers/batcher.js';
 import { WorkerPool } from '../workers/pool.js';
 import type { EncodeItem, EncodeResult, ReadItem, ReadResult } from '../workers/tasks.js';
+import type { ScrubStats } from './durability.js';
 
 /** Small blocks from many requests share one worker task up to these limits (see batcher.ts). */
 export const WORKER_BATCH_MAX_ITEMS = 64;
@@ -54,6 +55,11 @@ type Pending<T> = { value: T | null; seq: number };
 
 /** What relocate() re-points: an object, or an aux record carrying a layout (multipart part). */
 export type RelocateTarget = { kind: 'object'; bucket: string; key: string } | { kind: 'aux'; ns: string; id: string };
+
+export interface DurabilityHandle {
+  scrubStats(): ScrubStats;
+  close(): Promise<void>;
+}
 
 export interface EngineInternals {
   driveSet: DriveSet;
@@ -421,6 +427,14 @@ export class StrataEngine implements Engine {
 
   // ---- durability operations (scrub, repair, compaction, fsck, drive health: src/store/*.ts of issue #5) ----
 
+  /** Background durability operations attached by startDurability(); close() stops them first. */
+  durability: DurabilityHandle | undefined;
+
+  /** Scrub, heal, drive and compaction counters for metrics and /health/ready; undefined until startDurability(). */
+  scrubStats(): ScrubStats | undefined {
+    return this.durability?.scrubStats();
+  }
+
   /** The parts the durability operations work on. Not part of the Engine contract: the S3 layer must not use it. */
   get internals(): EngineInternals {
     return { driveSet: this.driveSet, db: this.db, segments: this.segments, seedHex: this.seedHex };
@@ -476,6 +490,8 @@ export class StrataEngine implements Engine {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Background durability work re-points entries through this engine: it stops first.
+    await this.durability?.close();
     this.closed = true;
     await this.groupCommit.drain();
     await this.pool.destroy();
