@@ -93,6 +93,7 @@ export class Durability {
   private readonly heal: Omit<ScrubStats['heal'], 'queued' | 'dropped'> = { rounds: 0, repairedShards: 0, unrecoverableBlocks: 0, deferredShards: 0 };
   private readonly rebuilds = new Map<number, Promise<void>>();
   private readonly log: (message: string) => void;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly engine: StrataEngine,
@@ -331,8 +332,14 @@ export class Durability {
     return out;
   }
 
-  /** Stops the loops, lets the running step finish, stops the workers. Call before engine.close(). */
-  async close(): Promise<void> {
+  /** Stops the loops, lets the running step finish, stops the workers (engine.close() calls it). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.engine.durability === this) this.engine.durability = undefined;
     this.stop.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -341,6 +348,10 @@ export class Durability {
   }
 }
 
+/** Starts the background durability operations of a serving node and attaches them to the engine (engine.scrubStats(), engine.close()). */
 export function startDurability(engine: StrataEngine, options: DurabilityOptions = {}): Durability {
-  return new Durability(engine, options).start();
+  if (engine.durability) throw new Error('durability operations already started on this engine');
+  const d = new Durability(engine, options).start();
+  engine.durability = d;
+  return d;
 }

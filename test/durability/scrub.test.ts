@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex } from '../../src/store/index.js';
-import { Durability } from '../../src/store/durability.js';
+import { Durability, startDurability } from '../../src/store/durability.js';
 import { md5, patternBytes, putObject, getObject, testConfig } from '../helpers/engine.js';
 import { cleanDirs, flipShard, newDir, shardFile, snapshot } from './helpers.js';
 
@@ -129,5 +129,22 @@ describe('scrub', () => {
     } finally {
       await e.close();
     }
+  });
+
+  it('startDurability: a background pass runs, stats come through engine.scrubStats(), engine.close() stops it', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    await e.createBucket('b', 'o');
+    for (let i = 0; i < 5; i++) await putObject(e, 'b', `s${i}`, patternBytes(30_000, i));
+    expect(e.scrubStats()).toBeUndefined();
+    startDurability(e, { scrubStartDelayMs: 10, scrubIntervalMs: 3600_000, driveCheckIntervalMs: 50, compactionIntervalMs: 0 });
+    const t0 = Date.now();
+    while ((e.scrubStats()?.passesCompleted ?? 0) < 1 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    const st = e.scrubStats()!;
+    expect(st.passesCompleted).toBe(1);
+    expect(st.totals.objectsChecked).toBe(5);
+    expect(st.drives.map((d) => d.state)).toEqual(['online', 'online', 'online', 'online', 'online', 'online']);
+    await e.close();
+    expect(e.durability).toBeUndefined();
   });
 });
