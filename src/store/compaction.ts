@@ -195,8 +195,20 @@ export class Compactor {
     res.fileBytes = scanned.reduce((n, r) => Math.max(n, r.offset + r.totalBytes), 0);
     const refs = await this.references(drive, segment, options.stop);
     const liveShardOffsets = new Set<number>();
-    for (const { entry } of refs) for (const e of entry.layout.extents) for (const b of e.blocks) for (const s of b.shards) if (s && s.drive === drive && s.segment === segment) liveShardOffsets.add(s.offset);
-    const valid = new Map(scanned.filter((r) => r.kind === 'shard').map((r) => [r.offset, r] as const));
+    const expected = new Map<number, string>();
+    for (const { entry } of refs)
+      for (const e of entry.layout.extents)
+        for (const b of e.blocks)
+          for (const s of b.shards)
+            if (s && s.drive === drive && s.segment === segment) {
+              liveShardOffsets.add(s.offset);
+              expected.set(s.offset, s.xxh64);
+            }
+    // Only a record that is what the layout expects is copied (a misdirected write is a valid record
+    // with the wrong content): anything else is rebuilt from the other shards in step 3.
+    const valid = new Map(
+      scanned.filter((r): r is Extract<Scanned, { kind: 'shard' }> => r.kind === 'shard' && (!expected.has(r.offset) || expected.get(r.offset) === r.xxh64)).map((r) => [r.offset, r] as const),
+    );
     let live = 0;
     for (const off of liveShardOffsets) live += valid.get(off)?.totalBytes ?? 0;
     for (const r of scanned) if (r.kind === 'meta' && this.keep(r.type, r.body)) live += r.totalBytes;
@@ -318,7 +330,13 @@ export class Compactor {
     // 5. durable, grace, last check, delete
     await Promise.all([...appendedTo].map((s) => s.fdatasync()));
     if (deleteGraceMs > 0) await new Promise((r) => setTimeout(r, deleteGraceMs));
-    if ((await this.references(drive, segment)).length > 0) return done('still referenced');
+    if ((await this.references(drive, segment)).length > 0) {
+      // e.g. a block that cannot be rebuilt: retried only once the accounting of the segment changes.
+      const stats = db.segmentStats(drive, segment);
+      const st = await fsp.stat(file).catch(() => undefined);
+      this.checked.set(`${drive}:${segment}`, `${st?.size ?? 0}:${stats?.liveBytes ?? 0}:${stats?.garbageBytes ?? 0}`);
+      return done('still referenced');
+    }
     await step('delete');
     const segs = segments[drive];
     await fsp.unlink(file);

@@ -7,7 +7,7 @@ import { openEngine, rebuildIndex, type StrataEngine } from '../../src/store/ind
 import { Durability } from '../../src/store/durability.js';
 import { fsck } from '../../src/store/fsck.js';
 import { md5, patternBytes, putObject, readAll, testConfig } from '../helpers/engine.js';
-import { cleanDirs, newDir, snapshot } from './helpers.js';
+import { cleanDirs, flipShard, newDir, snapshot } from './helpers.js';
 
 afterEach(cleanDirs);
 
@@ -115,6 +115,35 @@ describe('compaction', () => {
       } finally {
         await dur.close();
       }
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a rotten live shard in a segment being compacted is rebuilt, not copied', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir, { segmentSizeBytes: 256 * 1024 });
+    const want = new Map<string, string>();
+    const e = await openEngine(config);
+    try {
+      await e.createBucket('b', 'o');
+      const keep = patternBytes(40_000, 555);
+      const meta = await putObject(e, 'b', 'keep', keep);
+      want.set('b/keep', md5(keep));
+      await churn(e, want, 6, 50);
+      const sealed = meta.layout.extents[0]!.blocks[0]!.shards.map((s) => s!).filter((s) => s.segment < e.internals.segments[s.drive]!.active.number);
+      expect(sealed.length).toBeGreaterThan(0);
+      flipShard(dir, meta, 0, meta.layout.extents[0]!.blocks[0]!.shards.indexOf(sealed[0]!));
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, compactionMinAgeMs: 0, compactionDeleteGraceMs: 0, compactionFdCloseGraceMs: 0 });
+      try {
+        for (let round = 0; round < 10; round++) if ((await dur.compact({ garbageRatio: 0 })).length === 0) break;
+        const scrub = await dur.scrub({ repair: false, rateBytesPerSec: Infinity });
+        expect(scrub.badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect(fs.existsSync(path.join(dir, `drive-${sealed[0]!.drive + 1}`, `seg-${String(sealed[0]!.segment).padStart(8, '0')}.log`))).toBe(false);
+      expect(await snapshot(e)).toEqual(want);
     } finally {
       await e.close();
     }
