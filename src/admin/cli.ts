@@ -20,7 +20,7 @@ Commands:
   fsck             Check index <-> segments both ways; --repair fixes what can be fixed (node stopped)
   status           Drives, index and garbage of a data directory (read-only; fine while the node runs)
   replace-drive N  Format the empty directory of drive N (1-based) and rebuild its shards (node stopped;
-                   a running node does this by itself when it sees an empty directory)
+                   a node running the durability operations does this by itself)
   compact          Rewrite segments past the garbage threshold now (node stopped)
   drill            Fault drill against a throwaway node: kill -9, bit rot, wiped drive, interrupted compaction
   rebuild-index    Rebuild the LMDB index from the segments (see strata admin rebuild-index --help)
@@ -316,6 +316,17 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         return await cmdReplaceDrive(rest);
       case 'compact':
         return await cmdCompact(rest);
+      case 'rebuild-index': {
+        // Normally routed by src/cli.ts; here too so runAdminCli covers every admin command.
+        const { switches, rest: r } = takeSwitches(rest, ['force'], []);
+        const { config, help } = engineConfig(r);
+        if (help) return (out('Usage: strata admin rebuild-index [--force] [engine flags]'), 0);
+        const users = await otherIndexUsers(config.indexDir);
+        if (users.length > 0 && switches['force'] !== true) throw new UsageError(`a node (pid ${users.join(', ')}) has this data open: stop it first (or --force)`);
+        const { rebuildIndex } = await import('../store/engine.js');
+        out(JSON.stringify(await rebuildIndex(config), null, 2));
+        return 0;
+      }
       case 'drill': {
         const { runDrillCli } = await import('./drill.js');
         return await runDrillCli(rest);
