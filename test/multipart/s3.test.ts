@@ -279,7 +279,7 @@ describe('multipart upload over S3 (AWS SDK v3)', () => {
     const crc = Buffer.alloc(4);
     crc.writeUInt32BE(zlibCrc32(whole));
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: B, Key: 'ck/full', UploadId, ChecksumType: 'FULL_OBJECT', MultipartUpload: { Parts: parts.map(({ PartNumber, ETag, ChecksumCRC32 }) => ({ PartNumber, ETag, ChecksumCRC32 })) } }),
+      new CompleteMultipartUploadCommand({ Bucket: B, Key: 'ck/full', UploadId, ChecksumType: 'FULL_OBJECT', MpuObjectSize: whole.length, MultipartUpload: { Parts: parts.map(({ PartNumber, ETag, ChecksumCRC32 }) => ({ PartNumber, ETag, ChecksumCRC32 })) } }),
     );
     expect(done.ChecksumCRC32).toBe(crc.toString('base64'));
     expect(done.ChecksumType).toBe('FULL_OBJECT');

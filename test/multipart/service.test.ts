@@ -187,6 +187,7 @@ describe('MultipartService (fake engine)', () => {
     const p = await put(svc, u, 1, data);
     const parts = [{ partNumber: 1, etag: p.md5Hex, checksums: {} }];
     expect(await s3code(svc.complete('b', 'k', u.uploadId, parts, { claimedChecksum: { algorithm: 'CRC32', value: 'AAAAAA==' } }))).toBe('BadDigest');
+    expect(await s3code(svc.complete('b', 'k', u.uploadId, parts, { expectedSizeBytes: 99 }))).toBe('InvalidRequest');
     const b = Buffer.alloc(4);
     b.writeUInt32BE(zlibCrc32(data));
     const r = await svc.complete('b', 'k', u.uploadId, parts, { claimedChecksum: { algorithm: 'CRC32', value: b.toString('base64') } });

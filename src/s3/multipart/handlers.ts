@@ -363,7 +363,10 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   }
   const ifMatch = ctx.headers['if-match']?.trim();
   if (ifMatch !== undefined) condition.ifEtag = ifMatch.replace(/^"(.*)"$/, '$1');
+  const sizeHeader = ctx.headers['x-amz-mp-object-size']?.trim();
+  if (sizeHeader !== undefined && !/^\d{1,16}$/.test(sizeHeader)) throw new S3Error('InvalidArgument', 'x-amz-mp-object-size must be a non-negative integer.');
   const r = await svc.complete(ctx.bucket!, key, uploadId, requested, {
+    ...(sizeHeader !== undefined ? { expectedSizeBytes: Number(sizeHeader) } : {}),
     ...(claimed !== undefined ? { claimedChecksum: claimed } : {}),
     ...(Object.keys(condition).length > 0 ? { condition } : {}),
   });

@@ -59,6 +59,8 @@ export interface CompleteOptions {
   /** x-amz-checksum-<alg> sent with the Complete request: the whole object's checksum as the client computed it. */
   claimedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
   condition?: { ifAbsent?: boolean; ifEtag?: string };
+  /** x-amz-mp-object-size: the size the client expects the object to have. */
+  expectedSizeBytes?: number;
 }
 
 export interface CompleteResult {
@@ -358,6 +360,9 @@ export class MultipartService {
       }
       const layout = concatenateLayouts(chosen.map((p) => p.layout));
       const sizeBytes = chosen.reduce((n, p) => n + p.sizeBytes, 0);
+      if (options.expectedSizeBytes !== undefined && options.expectedSizeBytes !== sizeBytes) {
+        throw new S3Error('InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${options.expectedSizeBytes} does not match what was computed: ${sizeBytes}`);
+      }
       const parts: PartInfo[] = chosen.map((p) => ({
         partNumber: p.partNumber,
         sizeBytes: p.sizeBytes,
