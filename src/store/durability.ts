@@ -126,13 +126,32 @@ export class Durability {
       const release = (): void => void setTimeout(() => this.openWriters.delete(id), WRITER_COMMIT_GRACE_MS).unref();
       const finish = w.finish.bind(w);
       const abort = w.abort.bind(w);
-      w.finish = () => finish().finally(release);
+      w.finish = () =>
+        finish()
+          .catch((err: unknown) => {
+            this.onWriteError(err);
+            throw err;
+          })
+          .finally(release);
       w.abort = (reason?: string) => {
         release();
         abort(reason);
       };
       return w;
     };
+  }
+
+  /**
+   * A failed shard append names its drive ("drive N segment S: write failed"): that drive goes offline
+   * at once, so the next writes record its shards as missing instead of failing too. The probe loop
+   * brings it back (fresh segments) when it passes again, and the re-attach heal fills in the gaps.
+   */
+  private onWriteError(err: unknown): void {
+    const m = /drive (\d+) segment \d+: write failed: (.*)$/.exec((err as Error)?.message ?? '');
+    if (!m) return;
+    const index = Number(m[1]) - 1;
+    const d = this.engine.internals.driveSet.drives[index];
+    if (d?.online) this.drives.markOffline(index, `write failed: ${m[2]}`);
   }
 
   /** Start time of the oldest writer that may still commit (Infinity when none). */

@@ -183,4 +183,38 @@ describe('drive probe', () => {
       await e.close();
     }
   });
+
+  it('a write error takes its drive offline at once; the next writes go on degraded; the probe brings it back and heals it', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, scrubRateBytesPerSec: Infinity });
+    try {
+      await e.createBucket('b', 'o');
+      const want = new Map<string, string>();
+      const first = patternBytes(90_000, 1);
+      await putObject(e, 'b', 'before', first);
+      want.set('b/before', md5(first));
+      // Simulated EIO: the active segment of drive 3 now writes to a descriptor that does not exist.
+      const seg = e.internals.segments[2]!.active as unknown as { fd: number };
+      seg.fd = 1_000_000;
+      await expect(putObject(e, 'b', 'victim', patternBytes(90_000, 2))).rejects.toMatchObject({ code: 'Internal' });
+      expect(dur.scrubStats().drives[2]!.state).toBe('offline');
+      expect(dur.scrubStats().drives[2]!.reason).toMatch(/write failed/);
+      for (let i = 0; i < 5; i++) {
+        const d = patternBytes(50_000 + i, 10 + i);
+        await putObject(e, 'b', `after${i}`, d);
+        want.set(`b/after${i}`, md5(d));
+      }
+      expect(await snapshot(e)).toEqual(want);
+      await dur.checkDrives(); // the drive probes fine: back with fresh segments, then healed
+      expect(dur.scrubStats().drives[2]!.state).not.toBe('offline');
+      const t0 = Date.now();
+      while (dur.scrubStats().drives[2]!.rebuild?.done !== true && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+      expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
+      expect(await snapshot(e)).toEqual(want);
+    } finally {
+      await dur.close();
+      await e.close();
+    }
+  });
 });
