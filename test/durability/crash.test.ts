@@ -117,7 +117,7 @@ describe('kill -9 during durability operations', () => {
     const config = testConfig(dir, { segmentSizeBytes: 192 * 1024, workerThreads: 1, commitWindowMs: 1 });
     const want = new Map<string, string>();
     const metas = new Map<string, ObjectMeta>();
-    const r = rng(20261123);
+    const r = rng(Number(process.env.STRATA_DCRASH_SEED ?? 20261123));
     let e = await openEngine(config);
     try {
       await e.createBucket('b', 'o');
