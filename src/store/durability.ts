@@ -118,8 +118,14 @@ export class Durability {
    */
   private trackWriters(): void {
     const engine = this.engine as StrataEngine & { createWriter: StrataEngine['createWriter'] };
+    const own = Object.prototype.hasOwnProperty.call(engine, 'createWriter') ? engine.createWriter : undefined;
     const original = engine.createWriter.bind(engine);
-    engine.createWriter = (options) => {
+    this.untrackWriters = () => {
+      if (engine.createWriter !== wrapped) return; // someone wrapped it after us: leave the chain alone
+      if (own) engine.createWriter = own;
+      else delete (engine as { createWriter?: unknown }).createWriter;
+    };
+    const wrapped: StrataEngine['createWriter'] = (options) => {
       const w = original(options);
       const id = ++this.writerIds;
       this.openWriters.set(id, Date.now());
@@ -139,7 +145,10 @@ export class Durability {
       };
       return w;
     };
+    engine.createWriter = wrapped;
   }
+
+  private untrackWriters: () => void = () => undefined;
 
   /**
    * A failed shard append names its drive ("drive N segment S: write failed"): that drive goes offline
@@ -359,6 +368,7 @@ export class Durability {
 
   private async doClose(): Promise<void> {
     if (this.engine.durability === this) this.engine.durability = undefined;
+    this.untrackWriters();
     this.stop.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
