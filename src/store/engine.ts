@@ -142,7 +142,8 @@ export class StrataEngine implements Engine {
   private recordDrives(layout: Layout | undefined): number[] {
     const online = this.onlineDrives();
     const set = new Set<number>();
-    if (layout) for (const e of layout.extents) for (const b of e.blocks) for (const s of b.shards) if (s && this.segments[s.drive]) set.add(s.drive);
+    // Only online drives: a layout may still point at a drive that failed since (repair, copy, completion).
+    if (layout) for (const e of layout.extents) for (const b of e.blocks) for (const s of b.shards) if (s && this.segments[s.drive] && this.driveSet.drives[s.drive]!.online) set.add(s.drive);
     const want = Math.min(online.length, this.config.erasure.m + 1);
     for (const d of online) {
       if (set.size >= want) break;
