@@ -206,6 +206,13 @@ describe('drive probe', () => {
         want.set(`b/after${i}`, md5(d));
       }
       expect(await snapshot(e)).toEqual(want);
+      // Repairs while it is out: their commit records must not go to the failed drive.
+      const before = e.headObject('b', 'before')!;
+      const onOther = before.layout.extents[0]!.blocks[0]!.shards.findIndex((x) => x !== null && x.drive !== 2);
+      flipShard(dir, before, 0, onOther);
+      const s = await dur.scrub({ repair: true, rateBytesPerSec: Infinity, segments: false });
+      expect(s.repairedShards).toBe(1);
+      expect(await snapshot(e)).toEqual(want);
       await dur.checkDrives(); // the drive probes fine: back with fresh segments, then healed
       expect(dur.scrubStats().drives[2]!.state).not.toBe('offline');
       const t0 = Date.now();
