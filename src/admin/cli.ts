@@ -24,6 +24,7 @@ Commands:
   compact          Rewrite segments past the garbage threshold now (node stopped)
   drill            Fault drill against a throwaway node: kill -9, bit rot, wiped drive, interrupted compaction
   rebuild-index    Rebuild the LMDB index from the segments (see strata admin rebuild-index --help)
+  config-table     Every flag / env variable / default as a Markdown table
 
 Run 'strata admin <command> --help' for its flags.`;
 
