@@ -139,6 +139,7 @@ export function renderScrub(r: ScrubReport): string {
     ['repaired', String(r.repairedShards)],
     ['deferred (no healthy drive)', String(r.deferredShards)],
     ['unrecoverable blocks', String(r.unrecoverableBlocks)],
+    ['commit records < m+1 copies', `${r.underReplicatedRecords} (${r.reloggedRecords} re-logged)`],
     ['time', `${(r.durationMs / 1000).toFixed(2)} s${r.durationMs > 0 ? `, ${((r.bytesChecked + r.segmentBytesScanned) / 1048576 / (r.durationMs / 1000)).toFixed(1)} MiB/s` : ''}`],
   ];
   const lines = rows.map(([a, b]) => `  ${a.padEnd(28)} ${b}`);

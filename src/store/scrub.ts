@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { StrataEngine } from './engine.js';
 import type { ByteThrottle } from './durability-pool.js';
 import { type Finding, MAX_FINDINGS, type Repairer, entryName, type LiveEntry } from './repair.js';
+import { RecordType } from './record.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
 
@@ -18,6 +19,8 @@ import { listSegments, segmentFileName } from './segment.js';
 export const SCRUB_PAGE_ENTRIES = 256;
 /** Entries verified at once (each is one worker task of up to CHECK_MAX_BLOCKS_PER_TASK blocks). */
 export const SCRUB_CONCURRENCY = 4;
+/** Commit records whose copies one pass counts, at most (past it the replication check is skipped). */
+export const SCRUB_MAX_TRACKED_RECORDS = 4_000_000;
 
 export interface ScrubReport {
   startedMs: number;
@@ -43,6 +46,9 @@ export interface ScrubReport {
   deferredShards: number;
   /** Entries that changed under the repair (overwritten, deleted): their successors are checked separately. */
   changedEntries: number;
+  /** Live entries whose commit record survives on fewer than m+1 drives; re-logged when repairing. */
+  underReplicatedRecords: number;
+  reloggedRecords: number;
   unrecoverableEntries: string[];
   findings: Finding[];
   regions: { drive: number; segment: number; offset: number; bytes: number }[];
@@ -70,10 +76,18 @@ export function emptyScrubReport(repair: boolean): ScrubReport {
     unrecoverableBlocks: 0,
     deferredShards: 0,
     changedEntries: 0,
+    underReplicatedRecords: 0,
+    reloggedRecords: 0,
     unrecoverableEntries: [],
     findings: [],
     regions: [],
   };
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
 }
 
 /** Pages through every live entry with a layout: objects first, then aux records. */
@@ -117,15 +131,21 @@ export class Scrubber {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  /** Sealed segments of a drive: everything below the active segment (whose tail is still being written). */
-  private async sealedSegments(drive: number): Promise<number[]> {
-    const { driveSet, segments } = this.engine.internals;
+  /**
+   * Segments of a drive to walk: every sealed one whole, and the active one up to its applied
+   * checkpoint (records before it are complete: a segment's writes land in reservation order).
+   */
+  private async segmentsToScan(drive: number): Promise<{ n: number; endBytes?: number }[]> {
+    const { driveSet, segments, db } = this.engine.internals;
     const d = driveSet.drives[drive]!;
     const segs = segments[drive];
     if (!d.online || !segs) return [];
     const active = segs.active?.number ?? Number.MAX_SAFE_INTEGER;
     try {
-      return (await listSegments(d.path)).filter((n) => n < active);
+      const out: { n: number; endBytes?: number }[] = (await listSegments(d.path)).filter((n) => n < active).map((n) => ({ n }));
+      const applied = db.segmentStats(drive, active)?.appliedBytes ?? 0;
+      if (applied > 0) out.push({ n: active, endBytes: applied });
+      return out;
     } catch (err) {
       this.log(`scrub: drive ${drive + 1}: cannot list segments: ${(err as Error).message}`);
       return [];
@@ -144,18 +164,35 @@ export class Scrubber {
     this.current = r;
     const stop = options.stop ?? { stopped: false };
     const exclusive = options.exclusive ?? (<T>(fn: () => Promise<T>) => fn());
-    const { driveSet } = this.engine.internals;
+    const { driveSet, db } = this.engine.internals;
     this.log(`scrub: pass started (repair ${options.repair ? 'on' : 'off'})`);
+    // Copies of each commit record (by sequence number) seen by the segment walk: a live entry whose
+    // record survives on fewer than m+1 drives is logged again (rot on the other copies).
+    const copies = new Map<number, number>();
+    let countCopies = options.segments !== false;
+    const seqBound = db.lastSeq;
+    const { m } = this.engine.config.erasure;
     try {
       for (const d of options.segments === false ? [] : driveSet.drives) {
-        for (const n of await this.sealedSegments(d.index)) {
+        for (const { n, endBytes } of await this.segmentsToScan(d.index)) {
           if (stop.stopped) return r;
           const file = path.join(d.path, segmentFileName(n));
           try {
-            for await (const ev of scanSegmentFile(file, driveSet.seed, { ...(options.throttle ? { throttle: options.throttle } : {}), stop })) {
+            for await (const ev of scanSegmentFile(file, driveSet.seed, { ...(options.throttle ? { throttle: options.throttle } : {}), stop, ...(endBytes !== undefined ? { endBytes } : {}) })) {
               if (ev.kind === 'record') {
                 r.recordsChecked++;
                 r.segmentBytesScanned += ev.totalBytes;
+                if (countCopies && (ev.type === RecordType.ObjectCommit || ev.type === RecordType.AuxPut)) {
+                  // Bodies are built as { seq, … }: the sequence number leads the JSON.
+                  const head = Buffer.from(ev.payload.buffer, ev.payload.byteOffset, Math.min(32, ev.payload.length)).toString('latin1');
+                  const seq = /^\{"seq":(\d+)/.exec(head);
+                  // A bit per drive: a verbatim copy left on the same drive by a crashed compaction counts once.
+                  if (seq) copies.set(Number(seq[1]), (copies.get(Number(seq[1])) ?? 0) | (1 << d.index));
+                  if (copies.size > SCRUB_MAX_TRACKED_RECORDS) {
+                    countCopies = false;
+                    copies.clear();
+                  }
+                }
               } else {
                 r.badRegions++;
                 r.badRegionBytes += ev.bytes;
@@ -185,6 +222,14 @@ export class Scrubber {
           // The first attempt looks at the blocks found bad; a newer version is checked whole.
           final = await exclusive(() => this.repairer.repairLatest(entry, (e) => (e === entry ? bad : undefined), { stop }));
           final = { ...final, badShards: o.badShards, findings: final.findings.length ? final.findings : o.findings };
+        }
+        // Under-replicated commit record (checked only for entries the segment walk saw committed).
+        if (countCopies && !final.changed && final.repairedShards === 0 && final.unrecoverableBlocks === 0 && entry.seq <= seqBound) {
+          const want = Math.min(m + 1, driveSet.drives.filter((x) => x.online).length);
+          if (popcount(copies.get(entry.seq) ?? 0) < want) {
+            r.underReplicatedRecords++;
+            if (options.repair && (await exclusive(() => this.engine.relocate(entry.target, entry.seq, entry.layout)))) r.reloggedRecords++;
+          }
         }
         r.badShards += final.badShards;
         r.repairedShards += final.repairedShards;

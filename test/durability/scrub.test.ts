@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex } from '../../src/store/index.js';
 import { Durability, startDurability } from '../../src/store/durability.js';
 import { md5, patternBytes, putObject, getObject, testConfig } from '../helpers/engine.js';
-import { cleanDirs, flipShard, newDir, shardFile, snapshot } from './helpers.js';
+import { cleanDirs, flipAt, flipShard, newDir, shardFile, snapshot } from './helpers.js';
 
 afterEach(cleanDirs);
 
@@ -146,5 +146,64 @@ describe('scrub', () => {
     expect(st.drives.map((d) => d.state)).toEqual(['online', 'online', 'online', 'online', 'online', 'online']);
     await e.close();
     expect(e.durability).toBeUndefined();
+  });
+
+  it('a commit record left on fewer than m+1 drives (rot on the other copies) is logged again', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    const data = patternBytes(120_000, 77);
+    try {
+      await e.createBucket('b', 'o');
+      await putObject(e, 'b', 'meta-rot', data);
+      await putObject(e, 'b', 'other', patternBytes(1000, 1));
+    } finally {
+      await e.close();
+    }
+    // Rot every copy of the commit record but one (it is on every drive holding a shard: all six).
+    const { scanSegmentFile } = await import('../../src/store/segment-scan.js');
+    const { RecordType } = await import('../../src/store/record.js');
+    const { listSegments } = await import('../../src/store/segment.js');
+    const seedHex = JSON.parse(fs.readFileSync(`${dir}/drive-1/strata-format.json`, 'utf8')).nodeId as string;
+    let rotted = 0;
+    for (let d = 1; d <= 5; d++) {
+      for (const n of await listSegments(`${dir}/drive-${d}`)) {
+        const file = `${dir}/drive-${d}/seg-${String(n).padStart(8, '0')}.log`;
+        const hits: number[] = [];
+        for await (const ev of scanSegmentFile(file, BigInt(`0x${seedHex}`))) {
+          if (ev.kind === 'record' && ev.type === RecordType.ObjectCommit && Buffer.from(ev.payload).toString().includes('"key":"meta-rot"')) hits.push(ev.offset);
+        }
+        for (const at of hits) {
+          flipAt(file, at + 48);
+          rotted++;
+        }
+      }
+    }
+    expect(rotted).toBe(5);
+    e = await openEngine(config);
+    try {
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0 });
+      try {
+        const r = await dur.scrub({ repair: true, rateBytesPerSec: Infinity });
+        expect(r.underReplicatedRecords).toBe(1);
+        expect(r.reloggedRecords).toBe(1);
+        const again = await dur.scrub({ repair: false, rateBytesPerSec: Infinity });
+        expect(again.underReplicatedRecords).toBe(0);
+      } finally {
+        await dur.close();
+      }
+    } finally {
+      await e.close();
+    }
+    // The re-logged record lives on m+1 drives: lose two of them and rebuild the index from the segments.
+    fs.rmSync(`${dir}/drive-6`, { recursive: true });
+    fs.rmSync(`${dir}/drive-1`, { recursive: true });
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect((await getObject(e, 'b', 'meta-rot'))!.equals(data)).toBe(true);
+    } finally {
+      await e.close();
+    }
   });
 });
