@@ -119,8 +119,11 @@ export class StrataEngine implements Engine {
     if (this.closed) throw new StoreError('Unavailable', 'engine is closed');
   }
 
+  /** Online drives with an open segment set. Health only changes at open today; recompute if it does. */
+  private onlineCache: number[] | undefined;
   private onlineDrives(): number[] {
-    return this.driveSet.drives.filter((d) => d.online && this.segments[d.index]).map((d) => d.index);
+    this.onlineCache ??= this.driveSet.drives.filter((d) => d.online && this.segments[d.index]).map((d) => d.index);
+    return this.onlineCache;
   }
 
   // ---- log plumbing ----

@@ -51,14 +51,14 @@ export function layoutOf(type: RecordType, body: LogBody): Layout | undefined {
 }
 
 /** Per-segment byte totals of a layout's shard records (header included). */
-export function layoutBytesBySegment(layout: Layout | undefined): Map<string, { drive: number; segment: number; bytes: number }> {
-  const out = new Map<string, { drive: number; segment: number; bytes: number }>();
+export function layoutBytesBySegment(layout: Layout | undefined): Map<number, { drive: number; segment: number; bytes: number }> {
+  const out = new Map<number, { drive: number; segment: number; bytes: number }>();
   if (!layout) return out;
   for (const ext of layout.extents) {
     for (const b of ext.blocks) {
       for (const s of b.shards) {
         if (!s) continue;
-        const id = `${s.drive}:${s.segment}`;
+        const id = s.segment * 1024 + s.drive; // drives < 1024; exact for any realistic segment number
         const cur = out.get(id);
         if (cur) cur.bytes += RECORD_HEADER_BYTES + b.shardBytes;
         else out.set(id, { drive: s.drive, segment: s.segment, bytes: RECORD_HEADER_BYTES + b.shardBytes });

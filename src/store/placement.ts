@@ -4,8 +4,21 @@
 
 /** FNV-1a over the UTF-8 bytes of `s`: stable across processes and versions (it is part of the format). */
 export function fnv1a32(s: string): number {
-  const bytes = Buffer.from(s, 'utf8');
   let h = 0x811c9dc5;
+  // ASCII fast path (most keys): the UTF-8 bytes are the char codes, no buffer needed.
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+    h ^= c;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  if (ascii) return h >>> 0;
+  h = 0x811c9dc5;
+  const bytes = Buffer.from(s, 'utf8');
   for (let i = 0; i < bytes.length; i++) {
     h ^= bytes[i]!;
     h = Math.imul(h, 0x01000193) >>> 0;
