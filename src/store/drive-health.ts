@@ -39,6 +39,16 @@ export interface DriveHealth {
   rebuild?: RebuildProgress;
 }
 
+/**
+ * The engine may cache its list of online drives: drop that cache whenever health changes here.
+ * Prefers an engine hook (`driveHealthChanged()`), else clears the private `onlineCache` field.
+ */
+export function healthChanged(engine: StrataEngine): void {
+  const e = engine as unknown as { driveHealthChanged?: () => void; onlineCache?: unknown };
+  if (typeof e.driveHealthChanged === 'function') e.driveHealthChanged();
+  else if ('onlineCache' in e) e.onlineCache = undefined;
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
@@ -97,6 +107,7 @@ export class DriveMonitor {
     const h = this.health[index]!;
     if (d.online) this.log(`drive ${index + 1} (${d.path}) offline: ${reason}`);
     d.online = false;
+    healthChanged(this.engine);
     h.state = 'offline';
     h.reason = reason;
     h.sinceMs = Date.now();
@@ -110,6 +121,7 @@ export class DriveMonitor {
     // file of the new one.
     const old = segments[index];
     segments[index] = null;
+    healthChanged(this.engine);
     if (old) await old.close().catch(() => undefined);
     const onDisk = await listSegments(d.path);
     // Never reuse a segment number: layouts may still point at lost files of lower numbers.
@@ -118,6 +130,7 @@ export class DriveMonitor {
     await segs.start();
     segments[index] = segs;
     d.online = true;
+    healthChanged(this.engine);
     const h = this.health[index]!;
     h.state = 'online';
     delete h.reason;
