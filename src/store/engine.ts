@@ -119,11 +119,9 @@ export class StrataEngine implements Engine {
     if (this.closed) throw new StoreError('Unavailable', 'engine is closed');
   }
 
-  /** Online drives with an open segment set. Health only changes at open today; recompute if it does. */
-  private onlineCache: number[] | undefined;
+  /** Online drives with an open segment set. Not cached: drive health changes at runtime (#5). */
   private onlineDrives(): number[] {
-    this.onlineCache ??= this.driveSet.drives.filter((d) => d.online && this.segments[d.index]).map((d) => d.index);
-    return this.onlineCache;
+    return this.driveSet.drives.filter((d) => d.online && this.segments[d.index]).map((d) => d.index);
   }
 
   // ---- log plumbing ----
