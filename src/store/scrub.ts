@@ -20,7 +20,7 @@ export const SCRUB_PAGE_ENTRIES = 256;
 /** Entries verified at once (each is one worker task of up to CHECK_MAX_BLOCKS_PER_TASK blocks). */
 export const SCRUB_CONCURRENCY = 4;
 /** Commit records whose copies one pass counts, at most (past it the replication check is skipped). */
-export const SCRUB_MAX_TRACKED_RECORDS = 4_000_000;
+export const SCRUB_MAX_TRACKED_RECORDS = 1_000_000; // ~50 MiB of Map at most
 
 export interface ScrubReport {
   startedMs: number;
