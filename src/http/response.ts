@@ -28,7 +28,10 @@ export class Responder {
   closeConnection = false;
   /** True while a streamed body waits for the client to read (onWritable): the idle timer applies. */
   waitingWritable = false;
-  private abortWaiters: (() => void)[] = [];
+  /** Times the sweep retried a pending write (see kick()). */
+  kicks = 0;
+  private pending: { chunk: Uint8Array; base: number; totalBytes: number; settle: (finished: boolean) => void } | undefined;
+  private writableRegistered = false;
   private onFinish: (() => void) | undefined;
 
   constructor(
@@ -41,9 +44,9 @@ export class Responder {
   /** Called once from the single onAborted registered by the server. */
   markAborted(): void {
     this.aborted = true;
-    const w = this.abortWaiters;
-    this.abortWaiters = [];
-    for (const f of w) f();
+    const p = this.pending;
+    this.pending = undefined;
+    p?.settle(false);
   }
 
   setOnFinish(cb: () => void): void {
@@ -153,6 +156,29 @@ export class Responder {
     }
   }
 
+  /**
+   * ONE onWritable handler per response, registered the first time a write is left pending. uWS
+   * 20.30 restores the handler it was running after the callback returns (callOnWritable borrows it),
+   * so a handler registered from inside the callback — which happens when settling a write resolves
+   * promises that already send the next chunk — would be silently replaced by the stale one. The
+   * handler therefore never changes; it serves whatever write is pending now.
+   */
+  private readonly onWritable = (offset: number): boolean => {
+    const p = this.pending;
+    if (!p || this.aborted) return true;
+    this.onActivity();
+    let ok = false;
+    let finished = false;
+    this.res.cork(() => {
+      [ok, finished] = this.res.tryEnd(p.chunk.subarray(offset - p.base), p.totalBytes);
+    });
+    if (ok || finished) {
+      if (this.pending === p) this.pending = undefined;
+      p.settle(finished);
+    }
+    return ok;
+  };
+
   private waitWritable(chunk: Uint8Array, base: number, totalBytes: number): Promise<boolean> {
     this.waitingWritable = true;
     return new Promise<boolean>((resolve) => {
@@ -163,19 +189,24 @@ export class Responder {
         this.waitingWritable = false;
         resolve(finished);
       };
-      this.abortWaiters.push(() => settle(false));
-      this.res.onWritable((offset) => {
-        if (this.aborted) return true;
-        this.onActivity();
-        const from = offset - base;
-        let ok = false;
-        let finished = false;
-        this.res.cork(() => {
-          [ok, finished] = this.res.tryEnd(chunk.subarray(from), totalBytes);
-        });
-        if (ok || finished) settle(finished);
-        return ok;
-      });
+      this.pending = { chunk, base, totalBytes, settle };
+      if (!this.writableRegistered) {
+        this.writableRegistered = true;
+        this.res.onWritable(this.onWritable);
+      }
     });
   }
+
+  /**
+   * Retries the pending write without waiting for uWS's writable event (the sweep calls it when a
+   * streamed response has waited a while): if the socket takes bytes they go out, and a partial
+   * write re-arms the writable poll; if not, nothing changes. A safety net, not the normal path.
+   */
+  kick(): void {
+    if (this.pending && !this.aborted && !this.finished) {
+      this.kicks++;
+      this.onWritable(this.res.getWriteOffset());
+    }
+  }
+
 }

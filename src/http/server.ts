@@ -31,6 +31,8 @@ export const EARLY_ERROR_DRAIN_MAX_BYTES = 1024 * 1024;
 export const UWS_MAX_REQUEST_HEADERS = 48;
 /** An upload the engine keeps paused this long is shed with SlowDown even if the budget is not spent. */
 export const ENGINE_STALL_MAX_MS = 120_000;
+/** A streamed response waiting this long for a writable event gets its write retried by the sweep. */
+export const WRITE_KICK_MS = 1000;
 /** How often the idle sweep runs; idle timeouts are accurate to this. */
 export const IDLE_SWEEP_MS = 250;
 
@@ -420,6 +422,11 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       if (!waitingOnClient) {
         l.lastActivityMs = Math.max(l.lastActivityMs, now - IDLE_SWEEP_MS);
         continue;
+      }
+      if (ctx.res.waitingWritable && now - l.lastActivityMs >= WRITE_KICK_MS) {
+        const before = ctx.res.kicks;
+        ctx.res.kick();
+        if (ctx.res.kicks !== before) log.debug({ reqId: ctx.reqId, waitedMs: Math.round(now - l.lastActivityMs) }, 'retried a pending response write');
       }
       if (now - l.lastActivityMs < limits.idleTimeoutMs) continue;
       l.timedOut = true;
