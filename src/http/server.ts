@@ -157,6 +157,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     if (ctx.key !== undefined) line['key'] = ctx.key;
     if (ctx.errorCode !== undefined) line['errorCode'] = ctx.errorCode;
     if (ctx.aborted) line['aborted'] = true;
+    line['remote'] = ctx.remoteAddress;
     log.info(line, 'request');
     metrics.observeRequest(ctx.op, status, ms / 1000, ctx.bytesIn, ctx.res.bytesOut);
     if (live.size === 0 && drainWaiter) drainWaiter();
@@ -339,7 +340,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       rawQuery,
       query: new Map(),
       headers,
-      remoteAddress: '',
+      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
       engine: engine as Engine, // only used once serving, when it is set
       config,
       log,
