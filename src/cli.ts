@@ -73,6 +73,19 @@ async function runServer(argv: string[]): Promise<void> {
     log.flush?.();
     process.exit(1);
   }
+  // Scrub, heal-on-read, drive probes and compaction run inside the serving node; engine.close() stops them first.
+  const { startDurability } = await import('./store/durability.js');
+  const d = config.durability;
+  startDurability(engine, {
+    scrubRateBytesPerSec: d.scrubRateBytesPerSec,
+    scrubEnabled: d.scrubIntervalMs > 0,
+    ...(d.scrubIntervalMs > 0 ? { scrubIntervalMs: d.scrubIntervalMs } : {}),
+    compactionGarbageRatio: d.compactionGarbagePercent / 100,
+    compactionRateBytesPerSec: d.compactionRateBytesPerSec,
+    compactionIntervalMs: d.compactionIntervalMs,
+    driveCheckIntervalMs: d.driveCheckIntervalMs,
+    log: (m) => log.info({ durability: true }, m),
+  });
   log.info({ address: config.address, port: server.port, region: config.region, domain: config.domain || undefined, drives: config.engine.drives, ec: config.engine.erasure }, 'strata serving');
   let stopping = false;
   const stop = (signal: string): void => {

@@ -58,6 +58,15 @@ export interface ServerConfig {
   logLevel: string;
   engine: EngineConfig;
   limits: LimitsConfig;
+  multipart: { minPartSizeBytes: number; maxPartsPerUpload: number; maxUploadsInFlight: number; uploadMaxAgeMs: number };
+  durability: {
+    scrubRateBytesPerSec: number;
+    scrubIntervalMs: number;
+    compactionGarbagePercent: number;
+    compactionRateBytesPerSec: number;
+    compactionIntervalMs: number;
+    driveCheckIntervalMs: number;
+  };
 }
 
 type Kind = 'string' | 'int' | 'list' | 'ec';
@@ -118,6 +127,16 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   opt('limits.admissionWaitMs', 'admission-wait-ms', 'int', '5000', 'Longest wait for admission before 503 SlowDown', 'ms'),
   opt('limits.maxClockSkewMs', 'max-clock-skew-ms', 'int', String(15 * 60 * 1000), 'Allowed SigV4 clock skew', 'ms'),
   opt('limits.shutdownGraceMs', 'shutdown-grace-ms', 'int', '30000', 'Time in-flight requests get to finish on SIGTERM', 'ms'),
+  opt('multipart.minPartSizeBytes', 'multipart-min-part-size-bytes', 'int', String(5 * 1024 * 1024), 'Smallest part but the last (EntityTooSmall)', 'bytes'),
+  opt('multipart.maxPartsPerUpload', 'multipart-max-parts', 'int', '10000', 'Part numbers run 1..this', 'parts'),
+  opt('multipart.maxUploadsInFlight', 'multipart-max-uploads', 'int', '100000', 'Open multipart uploads on the node; past it CreateMultipartUpload answers SlowDown', 'uploads'),
+  opt('multipart.uploadMaxAgeMs', 'multipart-max-age-ms', 'int', String(7 * 24 * 3600 * 1000), 'The sweeper aborts uploads initiated longer ago than this', 'ms'),
+  opt('durability.scrubRateBytesPerSec', 'scrub-rate-bytes-per-sec', 'int', String(32 * 1024 * 1024), 'Background scrub read budget', 'bytes/s'),
+  opt('durability.scrubIntervalMs', 'scrub-interval-ms', 'int', String(6 * 3600 * 1000), 'Pause between background scrub passes (0 = no background scrub)', 'ms'),
+  opt('durability.compactionGarbagePercent', 'compaction-garbage-percent', 'int', '30', 'A segment with this share of garbage is rewritten', '%'),
+  opt('durability.compactionRateBytesPerSec', 'compaction-rate-bytes-per-sec', 'int', String(16 * 1024 * 1024), 'Compaction copy budget', 'bytes/s'),
+  opt('durability.compactionIntervalMs', 'compaction-interval-ms', 'int', '60000', 'How often compaction looks for candidates (0 = off)', 'ms'),
+  opt('durability.driveCheckIntervalMs', 'drive-check-interval-ms', 'int', '2000', 'Drive health probe period (0 = no probe)', 'ms'),
 ];
 
 export function parseEc(s: string): { k: number; m: number } {
@@ -205,6 +224,9 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
   }
   if (cfg.port > 65535) throw new ConfigError('--port must be ≤ 65535');
   if (cfg.limits.maxKeyBytes < 1) throw new ConfigError('--max-key-bytes must be ≥ 1');
+  if (cfg.durability.compactionGarbagePercent < 1 || cfg.durability.compactionGarbagePercent > 100) {
+    throw new ConfigError('--compaction-garbage-percent must be 1..100');
+  }
   const ak = env['STRATA_ACCESS_KEY'];
   const sk = env['STRATA_SECRET_KEY'];
   cfg.accessKeyId = ak || DEFAULT_ACCESS_KEY_ID;

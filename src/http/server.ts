@@ -15,7 +15,7 @@ import { S3Error, renderErrorXml, toS3Error } from '../s3/errors.js';
 import { matchRoute, type Scope } from '../s3/router.js';
 import { assertObjectKey, decodePathComponent } from '../s3/names.js';
 import { authenticateRequest } from '../s3/auth-glue.js';
-import { closeMultipart } from '../s3/multipart/handlers.js';
+import { closeMultipart, multipartLimitsFrom, openMultipart } from '../s3/multipart/handlers.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { BodyError, BodyReader } from './body.js';
 import { Responder } from './response.js';
@@ -453,15 +453,26 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     });
   });
   const port = uws.us_socket_local_port(listenSocket as never);
-  if (engine) health.phase = 'serving';
-  else {
-    (deps.engine as Promise<Engine>).then(
-      (e) => {
+  // Multipart opens with the engine, not on the first multipart request: it settles completions a
+  // crash interrupted and starts the sweeper of abandoned uploads even on a node nobody uploads to.
+  const openServices = async (e: Engine): Promise<void> => {
+    await openMultipart(e, multipartLimitsFrom(config));
+  };
+  if (engine) {
+    await openServices(engine);
+    health.phase = 'serving';
+  } else {
+    (deps.engine as Promise<Engine>)
+      .then(async (e) => {
         engine = e;
-        if (health.phase === 'starting') health.phase = 'serving';
-      },
-      (err: unknown) => log.error({ err }, 'engine failed to open; the node stays unready'),
-    );
+        await openServices(e);
+      })
+      .then(
+        () => {
+          if (health.phase === 'starting') health.phase = 'serving';
+        },
+        (err: unknown) => log.error({ err }, 'engine or multipart service failed to open; the node stays unready'),
+      );
   }
   let listening = true;
 

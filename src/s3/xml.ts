@@ -29,7 +29,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric character references (&#34;) are XML; aws-sdk-go clients (rclone) escape ETag quotes that way.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   isArray: (name) => name === 'Object' || name === 'Part',

@@ -24,7 +24,6 @@ import http from 'node:http';
 import { signRequest } from '../../src/auth/sign-request.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
-import { openMultipart } from '../../src/s3/multipart/handlers.js';
 import { patternBytes } from '../helpers/engine.js';
 
 const MiB = 1024 * 1024;
@@ -34,9 +33,7 @@ const B = 'mpu';
 let t: TestServer;
 let s3: S3Client;
 beforeAll(async () => {
-  t = await startTestServer();
-  // Opened before any request, so the node's multipart service runs with the lowered minimum.
-  await openMultipart(t.engine, { minPartSizeBytes: MIN });
+  t = await startTestServer({ flags: { 'multipart-min-part-size-bytes': String(MIN) } });
   s3 = sdkClient(t);
   await s3.send(new CreateBucketCommand({ Bucket: B }));
 });
