@@ -227,7 +227,16 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     }
     ctx.op = ctx.rawPath === '/health/live' ? 'HealthLive' : 'HealthReady';
     const ok = ctx.op === 'HealthLive' ? health.live : health.ready;
-    ctx.res.send(ok ? 200 : 503, { 'Content-Type': 'application/json' }, JSON.stringify({ status: ok ? 'ok' : health.phase }));
+    const body: Record<string, unknown> = { status: ok ? 'ok' : health.phase };
+    if (ctx.op === 'HealthReady' && engine) {
+      // Operators read drive state here: a degraded node is still ready (reads reconstruct), but says so.
+      const durability = engine.scrubStats?.();
+      body['drives'] = durability
+        ? durability.drives.map((d) => ({ index: d.index, path: d.path, state: d.state, reason: d.reason, rebuild: d.rebuild }))
+        : engine.stats().drives.map((d) => ({ index: d.index, path: d.path, state: d.online ? 'online' : 'offline' }));
+      if (durability) body['scrub'] = { running: durability.running, passesCompleted: durability.passesCompleted, totals: durability.totals, healQueued: durability.heal.queued };
+    }
+    ctx.res.send(ok ? 200 : 503, { 'Content-Type': 'application/json' }, JSON.stringify(body));
   }
 
   /** Path-style or virtual-hosted-style (Host: bucket.<domain>) → scope, bucket, key. */

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../store/api.js';
+import type { ScrubStats } from '../store/durability.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -79,6 +80,48 @@ export function createMetrics(engine: () => Engine | undefined, options: { defau
     collect() {
       const s = safeStats();
       if (s) this.set(s.drives.filter((d) => d.online).length);
+    },
+  });
+  // Durability counters are totals kept by the engine since start: exported as gauges read at scrape time.
+  const durabilityGauge = (name: string, help: string, read: (d: ScrubStats) => number, labelNames: string[] = []): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        let d: ScrubStats | undefined;
+        try {
+          d = engine()?.scrubStats?.();
+        } catch {
+          d = undefined;
+        }
+        if (d) this.set(read(d));
+      },
+    });
+  };
+  durabilityGauge('strata_scrub_passes_completed', 'Full scrub passes completed since start', (d) => d.passesCompleted);
+  durabilityGauge('strata_scrub_bytes_checked', 'Bytes verified by the scrubber since start', (d) => d.totals.bytesChecked);
+  durabilityGauge('strata_scrub_bad_shards', 'Bad or missing shards the scrubber found since start', (d) => d.totals.badShards);
+  durabilityGauge('strata_scrub_repaired_shards', 'Shards the scrubber rebuilt since start', (d) => d.totals.repairedShards);
+  durabilityGauge('strata_scrub_unrecoverable_blocks', 'Blocks with more than m bad shards found by the scrubber', (d) => d.totals.unrecoverableBlocks);
+  durabilityGauge('strata_heal_repaired_shards', 'Shards rebuilt after degraded reads since start', (d) => d.heal.repairedShards);
+  durabilityGauge('strata_heal_queue_depth', 'Bad shards waiting for repair', (d) => d.heal.queued);
+  durabilityGauge('strata_compaction_bytes_reclaimed', 'Bytes returned to the drives by compaction since start', (d) => d.compaction.bytesReclaimed);
+  durabilityGauge('strata_compaction_segments', 'Segments compacted since start', (d) => d.compaction.segmentsCompacted);
+  new Gauge({
+    name: 'strata_drive_online',
+    help: 'Per drive: 1 online, 0 offline or rebuilding',
+    labelNames: ['drive', 'path'] as const,
+    registers: [registry],
+    collect() {
+      let d: ScrubStats | undefined;
+      try {
+        d = engine()?.scrubStats?.();
+      } catch {
+        d = undefined;
+      }
+      for (const drive of d?.drives ?? []) this.set({ drive: String(drive.index), path: drive.path }, drive.state === 'online' ? 1 : 0);
     },
   });
   let lastElu = performance.eventLoopUtilization();

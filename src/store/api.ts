@@ -9,6 +9,8 @@
 //   const meta = await engine.commitObject({ bucket, key, data, ... })  // durable (group commit) + indexed
 // A writer that is aborted, or whose data is never committed, leaves only garbage in segments.
 
+import type { ScrubStats } from './durability.js';
+
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256'];
 
@@ -237,6 +239,8 @@ export interface Engine {
   listAux<T>(namespace: string, options: ListOptions): { id: string; value: T }[];
 
   stats(): EngineStats;
+  /** Scrub, heal, drive-health and compaction counters; undefined until durability operations start. */
+  scrubStats?(): ScrubStats | undefined;
   /** Finishes in-flight commits, closes segments and the index. */
   close(): Promise<void>;
 }
