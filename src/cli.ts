@@ -1,6 +1,6 @@
 // Entry point: `strata server | admin rebuild-index | bench | help`. Every command has --help.
 
-import { loadConfig, knownFlags, parseFlags, renderConfigMarkdown, renderFlagHelp, ConfigError, CONFIG_OPTIONS, DEFAULT_ACCESS_KEY_ID, type ServerConfig } from './config.js';
+import { loadConfig, knownFlags, parseFlags, readmeConfigSection, renderFlagHelp, ConfigError, CONFIG_OPTIONS, DEFAULT_ACCESS_KEY_ID, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './observe/log.js';
 
 const USAGE = `Usage: strata <command> [flags]
@@ -152,7 +152,8 @@ export async function main(argv: string[]): Promise<void> {
         const [sub, ...r] = rest;
         if (sub === 'rebuild-index') return await runRebuild(r);
         if (sub === 'config-table') {
-          process.stdout.write(renderConfigMarkdown() + '\n');
+          // README.md carries both tables verbatim (a test keeps them in step with CONFIG_OPTIONS).
+          process.stdout.write(readmeConfigSection() + '\n');
           return;
         }
         // scrub, fsck, status, replace-drive, drill and the admin usage live in src/admin (issue #5).

@@ -249,10 +249,32 @@ export function renderFlagHelp(options: readonly ConfigOption[] = CONFIG_OPTIONS
 }
 
 /** The README's configuration table, generated so the docs cannot drift from the code. */
-export function renderConfigMarkdown(): string {
-  const rows = CONFIG_OPTIONS.map((o) => {
+/** Options that bound resource use (README's limits table); the rest configure the node. */
+export function isLimitOption(o: ConfigOption): boolean {
+  return o.key.startsWith('limits.') || o.key.startsWith('multipart.') || o.key === 'engine.inFlightBudgetBytes' || o.key === 'engine.workerMaxQueue';
+}
+
+export function renderConfigMarkdown(filter: (o: ConfigOption) => boolean = () => true): string {
+  const rows = CONFIG_OPTIONS.filter(filter).map((o) => {
     const def = typeof o.defaultValue === 'function' ? 'computed' : o.defaultValue === '' ? '—' : o.defaultValue;
     return `| \`--${o.flag}\` | \`${o.env}\` | \`${o.key}\` | ${def} | ${o.unit ?? ''} | ${o.help} |`;
   });
   return ['| flag | env | config key | default | unit | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The two tables README.md shows: configuration, then limits (`strata admin config-table` prints this). */
+export function readmeConfigSection(): string {
+  return [
+    '## Configuration',
+    '',
+    'Flags win over `STRATA_*` environment variables, which win over the defaults.',
+    '',
+    renderConfigMarkdown((o) => !isLimitOption(o)),
+    '',
+    '## Limits',
+    '',
+    'Every bound on memory, time and input size that a deployment may want to change.',
+    '',
+    renderConfigMarkdown(isLimitOption),
+  ].join('\n');
 }
