@@ -1,6 +1,7 @@
 // Runs every native benchmark in sequence: `npm run bench:native` (BENCH_SECONDS scales each run).
 import os from 'node:os';
 import { printEngineRows, runEngineBench } from './engine.js';
+import { printHttpLayerRows, runHttpLayerBench } from './http-layer.js';
 import { printKernelRows, runKernelBench } from './kernels.js';
 import { printLmdbRows, runLmdbBench } from './lmdb.js';
 import { printSegmentRows, runSegmentBench } from './segment-append.js';
@@ -11,3 +12,4 @@ printKernelRows(await runKernelBench());
 printSegmentRows(await runSegmentBench());
 printLmdbRows(await runLmdbBench());
 printEngineRows(await runEngineBench());
+printHttpLayerRows(await runHttpLayerBench());
