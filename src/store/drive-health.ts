@@ -80,7 +80,7 @@ export class DriveMonitor {
       return await withTimeout(this.probeOnce(dir, index, driveSet.nodeId), PROBE_TIMEOUT_MS, 'probe');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      return e.code ? `${e.code}: ${e.message}` : e.message;
+      return e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
     }
   }
 
