@@ -1,7 +1,8 @@
 // Group commit: commits that arrive within commitWindowMs (or until commitMaxBatch) share one
 // fdatasync per touched segment file and one LMDB transaction. Windows are flushed strictly one after
-// another, which is what makes the per-segment `dirty` flag sufficient (no concurrent fsync of a file)
-// and makes index order equal sequence order.
+// another, which makes index order equal sequence order. Segment.sync() decides whether a file needs an
+// fsync (write/durable generations), so a concurrent fsync by someone else (compaction) can't make a
+// window skip the fsync its data needs.
 import { StoreError } from './api.js';
 import type { Segment } from './segment.js';
 
@@ -104,8 +105,10 @@ export class GroupCommit {
         for (const s of w.entry.dependsOn) toSync.add(s);
       }
       const tw = performance.now();
+      // Every write these records depend on has completed (appends awaited above, shards before finish()
+      // resolved): sync() returns once all of them are durable, fsyncing only files that need it.
       const dirty = [...toSync].filter((s) => s.dirty);
-      await Promise.all(dirty.map((s) => s.fdatasync()));
+      await Promise.all([...toSync].map((s) => s.sync()));
       const tf = performance.now();
       const ends = new Map<Segment, number>();
       for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));

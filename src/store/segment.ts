@@ -57,8 +57,12 @@ function newBatch(): AppendBatch {
 }
 
 export class Segment {
-  /** Set when a write completes; cleared by the fsync that covers it. Only group commit clears it. */
-  dirty = false;
+  /** Writes completed so far (a generation counter: bumped when a write completes). */
+  private writtenGen = 0;
+  /** Every write completed up to this generation is on stable storage (an fsync that covered it finished). */
+  private durableGen = 0;
+  /** fsyncs in flight, each with the generation it covers (the writes completed before it started). */
+  private syncs: { gen: number; done: Promise<void> }[] = [];
   /** Next free offset (reserved, maybe not yet written). */
   reservedBytes: number;
   private queue: AppendBatch[] = [];
@@ -116,16 +120,46 @@ export class Segment {
       if (err) {
         batch.reject(new StoreError('Internal', `drive ${this.drive + 1} segment ${this.number}: write failed: ${err.message}`, { cause: err }));
       } else {
-        this.dirty = true;
+        this.writtenGen++;
         batch.resolve();
       }
       if (this.queue.length > 0) this.flush();
     });
   }
 
+  /** A completed write is not yet known durable (no finished fsync covers it). */
+  get dirty(): boolean {
+    return this.writtenGen > this.durableGen;
+  }
+
+  /**
+   * Resolves once every write that completed before the call is on stable storage: at once if a finished
+   * fsync already covers them, with an fsync in flight that started after them, or with a new fdatasync.
+   * Several callers may sync one segment concurrently (group commit, compaction): a plain "dirty" flag
+   * cleared when an fsync starts let a commit skip its fsync while another caller's fsync was still running,
+   * and acknowledge shards that were not yet durable.
+   */
+  sync(): Promise<void> {
+    const gen = this.writtenGen;
+    if (this.durableGen >= gen) return Promise.resolve();
+    const covering = this.syncs.find((s) => s.gen >= gen);
+    if (covering) return covering.done;
+    const entry = { gen, done: Promise.resolve() };
+    this.syncs.push(entry);
+    entry.done = new Promise<void>((resolve, reject) =>
+      fs.fdatasync(this.fd, (err) => {
+        this.syncs = this.syncs.filter((s) => s !== entry);
+        if (err) return reject(err);
+        if (gen > this.durableGen) this.durableGen = gen;
+        resolve();
+      }),
+    );
+    return entry.done;
+  }
+
+  /** Same as sync() (kept for callers outside group commit). */
   fdatasync(): Promise<void> {
-    this.dirty = false;
-    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+    return this.sync();
   }
 }
 
