@@ -61,6 +61,21 @@ function runChild(args: string[], killAfterMs: number, armOn: 'ready' | 'ack'): 
   });
 }
 
+/**
+ * The child and its worker threads load compiled JS. Other people rebuild dist/ while tests run, and a
+ * child that imports a half-written file dies ("'./engine.js' does not provide an export named
+ * 'openEngine'", seen while tsc ran). So every run uses its own copy of dist/, under the package root
+ * (bare imports still resolve to node_modules; workers resolve `<package root>/dist` from their own path).
+ */
+async function snapshotDist(): Promise<string> {
+  const cache = path.join(root, 'node_modules', '.cache');
+  await fsp.mkdir(cache, { recursive: true });
+  const snap = await fsp.mkdtemp(path.join(cache, 'strata-crash-dist-'));
+  await fsp.cp(path.join(root, 'dist', 'src'), path.join(snap, 'dist', 'src'), { recursive: true });
+  await fsp.writeFile(path.join(snap, 'package.json'), JSON.stringify({ name: 'strata-crash-snapshot', private: true, type: 'module' }));
+  return snap;
+}
+
 describe('crash safety', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -71,7 +86,9 @@ describe('crash safety', () => {
     const dir = await tempDir('strata-crash-');
     dirs.push(dir);
     const cfg = testConfig(dir, { segmentSizeBytes: 4 * 1024 * 1024, commitWindowMs: 2, workerThreads: 1 });
-    const distIndex = path.join(root, 'dist/src/store/index.js');
+    const snap = await snapshotDist();
+    dirs.push(snap);
+    const distIndex = path.join(snap, 'dist/src/store/index.js');
     const acked = new Map<string, string>();
     // STRATA_CRASH_SEED replays or varies the kill schedule and the child's workload.
     const seed0 = Number(process.env.STRATA_CRASH_SEED ?? 12345) >>> 0;
