@@ -551,8 +551,9 @@ export async function openEngine(config: EngineConfig, options: OpenOptions = {}
   let pool: WorkerPool | undefined;
   const segments: (DriveSegments | null)[] = [];
   try {
+    // Durably "open" before recovery's own transactions: see IndexDb.markOpen.
+    db.markOpen(config.indexDir);
     const report = await recover(db, driveSet, mode);
-    db.markOpen();
     if (report.truncated.length > 0) log(`recovery cut ${report.truncated.length} torn segment tail(s)`);
     const maxKnown = db.maxSegmentPerDrive(config.drives.length);
     for (const d of driveSet.drives) {

@@ -20,6 +20,16 @@ function currentBootId(): string | undefined {
   }
 }
 
+/** fsync of the LMDB data file (the env runs with noSync). */
+function syncDataFile(dir: string): void {
+  const fd = fs.openSync(path.join(dir, 'data.mdb'), 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface SegmentStats {
   /** Records before this offset have been applied to the index (recovery replays from here). */
   appliedBytes: number;
@@ -74,24 +84,24 @@ export class IndexDb {
     return 'ok';
   }
 
-  /** Records that the index is in use by this boot (see usable()). */
-  markOpen(): void {
+  /**
+   * Records that the index is in use by this boot (see usable()). With `dir`, the mark is made durable
+   * before returning — which it must be before any other write of this session: under noSync a later
+   * transaction may reuse pages of the last synced snapshot (the clean one written by markClean), so after
+   * an OS crash the file can hold `clean=true` on a torn tree unless `clean=false` reached the disk first.
+   */
+  markOpen(dir?: string): void {
     this.txn(() => {
       this.meta.putSync('clean', false);
       this.meta.putSync('bootId', currentBootId() ?? 'unknown');
     });
+    if (dir !== undefined) syncDataFile(dir);
   }
 
   /** Marks a clean shutdown and makes the whole index durable (the env runs with noSync). */
   markClean(dir: string): void {
     this.txn(() => this.meta.putSync('clean', true));
-    const file = path.join(dir, 'data.mdb');
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncDataFile(dir);
   }
 
   /** Segment counter changes made inside the current transaction, written once per segment at its end. */
