@@ -328,7 +328,7 @@ export class Compactor {
     await step('sync');
 
     // 5. durable, grace, last check, delete
-    await Promise.all([...appendedTo].map((s) => s.fdatasync()));
+    await Promise.all([...appendedTo].map((s) => s.sync())); // generation-aware: never lets group commit skip an fsync it needs
     if (deleteGraceMs > 0) await new Promise((r) => setTimeout(r, deleteGraceMs));
     if ((await this.references(drive, segment)).length > 0) {
       // e.g. a block that cannot be rebuilt: retried only once the accounting of the segment changes.
