@@ -13,8 +13,10 @@ import { DriveSegments, listSegments } from './segment.js';
 const PROBE_FILE = '.strata-probe';
 /** A drive with less free space than this is treated as full (offline for writes and reads alike). */
 export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
-/** How long one probe may take before the drive counts as hung. */
-export const PROBE_TIMEOUT_MS = 5_000;
+/** How long one probe may take before it counts as a strike against the drive. */
+export const PROBE_TIMEOUT_MS = 10_000;
+/** Consecutive probe timeouts before a slow (hung?) drive goes offline; hard errors count at once. */
+export const PROBE_TIMEOUT_STRIKES = 3;
 
 export type DriveStateName = 'online' | 'offline' | 'rebuilding';
 
@@ -49,6 +51,8 @@ export function healthChanged(engine: StrataEngine): void {
   else if ('onlineCache' in e) e.onlineCache = undefined;
 }
 
+const TIMEOUT_PREFIX = 'probe timed out';
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
@@ -56,6 +60,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export class DriveMonitor {
   readonly health: DriveHealth[];
+  /** Consecutive probe timeouts per drive: an overloaded disk answers slowly, a dead one not at all. */
+  private readonly strikes: number[];
 
   constructor(
     private readonly engine: StrataEngine,
@@ -70,6 +76,7 @@ export class DriveMonitor {
       ...(d.online ? {} : { reason: 'offline at open' }),
       sinceMs: now,
     }));
+    this.strikes = this.health.map(() => 0);
   }
 
   /** Failure reason, or undefined when the drive looks healthy. */
@@ -77,7 +84,7 @@ export class DriveMonitor {
     const { driveSet } = this.engine.internals;
     const dir = driveSet.drives[index]!.path;
     try {
-      return await withTimeout(this.probeOnce(dir, index, driveSet.nodeId), PROBE_TIMEOUT_MS, 'probe');
+      return await withTimeout(this.probeOnce(dir, index, driveSet.nodeId), PROBE_TIMEOUT_MS, TIMEOUT_PREFIX);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       return e.code && !e.message.startsWith(e.code) ? `${e.code}: ${e.message}` : e.message;
@@ -160,7 +167,11 @@ export class DriveMonitor {
     for (const d of driveSet.drives) {
       if (d.online) {
         const reason = await this.probe(d.index);
-        if (reason !== undefined) {
+        if (reason === undefined) this.strikes[d.index] = 0;
+        else if (reason.startsWith(TIMEOUT_PREFIX) && ++this.strikes[d.index]! < PROBE_TIMEOUT_STRIKES) {
+          this.log(`drive ${d.index + 1}: probe slow (${reason}), strike ${this.strikes[d.index]} of ${PROBE_TIMEOUT_STRIKES}`);
+        } else {
+          this.strikes[d.index] = 0;
           this.markOffline(d.index, reason);
           out.offline.push(d.index);
         }

@@ -55,7 +55,7 @@ describe('drive failure and replacement', () => {
         err = x;
       }
       expect(err).toMatchObject({ code: 'Unavailable' });
-      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(Date.now() - t0).toBeLessThan(2000); // fail fast, never a hang (generous for a loaded CI box)
       expect(e.headObject('b', 'refused')).toBeUndefined();
       // Both come back as new, empty disks: formatted, attached and rebuilt while the engine serves.
       fs.mkdirSync(`${dir}/drive-3`);
