@@ -33,9 +33,11 @@ const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('group commit durability', () => {
   const fds: number[] = [];
-  afterEach(() => {
+  const dirs: string[] = [];
+  afterEach(async () => {
     (fs as { fdatasync: unknown }).fdatasync = realFdatasync;
     for (const fd of fds.splice(0)) fs.closeSync(fd);
+    for (const d of dirs.splice(0)) await fs.promises.rm(d, { recursive: true, force: true });
   });
 
   async function segmentWithWrite(dir: string, n: number): Promise<{ seg: Segment; end: number }> {
@@ -49,6 +51,7 @@ describe('group commit durability', () => {
 
   it('a commit waits for an fsync of its shard segment started by someone else (compaction)', async () => {
     const dir = await tempDir('strata-gc-');
+    dirs.push(dir);
     const shards = await segmentWithWrite(dir, 1); // the object's shard, written and completed
     const record = await segmentWithWrite(dir, 2); // its commit record
     const fsyncs = holdFsyncs(shards.seg.fd);
@@ -81,6 +84,7 @@ describe('group commit durability', () => {
 
   it('a write that completes while an fsync runs is synced again by the next window', async () => {
     const dir = await tempDir('strata-gc-');
+    dirs.push(dir);
     const { seg } = await segmentWithWrite(dir, 1);
     const fsyncs = holdFsyncs();
     const first = seg.sync();
