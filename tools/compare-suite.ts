@@ -3,7 +3,9 @@
 //
 //   node dist/tools/compare-suite.js [--rounds 3] [--duration 5s] [--quick] [--out DIR]
 //
-// Every compare starts its own throwaway Strata node and s3rver on loopback and stops them.
+// Every compare starts its own throwaway Strata node and s3rver on loopback and stops them (their temp
+// directories go with them, so --keep only skips per-object cleanup: s3rver's DELETE scans its whole
+// directory and cleaning thousands of objects took minutes per round).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -64,7 +66,7 @@ const rows: string[] = [];
 const selected = quick ? WORKLOADS.filter(([, size, c]) => c === 16 && (size === '4KiB' || size === '1MiB')) : WORKLOADS;
 for (const [op, size, concurrency, extra] of selected) {
   const json = path.join(outDir, `${op}-${size.replace(/[^\w]/g, '_')}-c${concurrency}.json`);
-  const args = [bin, 'bench', 'compare', '--target', 'strata', '--target', 's3rver', op, '--size', size, '--concurrency', String(concurrency), '--duration', duration, '--warmup', '1s', '--rounds', rounds, '--json', json, '--quiet', ...extra];
+  const args = [bin, 'bench', 'compare', '--target', 'strata', '--target', 's3rver', op, '--size', size, '--concurrency', String(concurrency), '--duration', duration, '--warmup', '1s', '--rounds', rounds, '--json', json, '--quiet', '--keep', ...extra];
   process.stderr.write(`… ${op} ${size} c=${concurrency}\n`);
   try {
     execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
