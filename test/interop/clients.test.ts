@@ -1,87 +1,23 @@
 // Real S3 clients against a real node process: the AWS CLI v2, s3cmd and rclone from Debian.
 // Each round trip is checked byte for byte (SHA-256 of the file that went in and the one that came out).
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStrataNode, type Peer } from '../../src/bench/peers.js';
+import { AWS, RCLONE, S3CMD, sha256File, startInteropNode, type InteropFixture } from './fixture.js';
 
-const run = promisify(execFile);
-// Debian's AWS CLI v2, not whatever a version manager put first on PATH.
-const AWS = '/usr/bin/aws';
-const S3CMD = '/usr/bin/s3cmd';
-const RCLONE = '/usr/bin/rclone';
-
-let node: Peer;
+let fx: InteropFixture;
 let work: string;
-let clientEnv: NodeJS.ProcessEnv;
-let endpoint: string;
-
-function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { env: clientEnv, maxBuffer: 64 << 20, timeout: 240_000 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
-}
-
-const aws = (...args: string[]) => sh(AWS, ['--endpoint-url', endpoint, ...args]);
+const sh = (cmd: string, args: string[]) => fx.sh(cmd, args);
+const aws = (...args: string[]) => fx.aws(...args);
 
 beforeAll(async () => {
-  for (const bin of [AWS, S3CMD, RCLONE]) {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y awscli s3cmd rclone (.ci/run does)`);
-  }
-  node = await startStrataNode({ name: 'interop' });
-  endpoint = node.target.endpoint;
-  work = mkdtempSync(path.join(os.tmpdir(), 'strata-interop-'));
-  const home = path.join(work, 'home');
-  mkdirSync(home);
-  const { accessKeyId, secretAccessKey } = node.target.credentials;
-  clientEnv = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-    RCLONE_CONFIG_STRATA_TYPE: 's3',
-    RCLONE_CONFIG_STRATA_PROVIDER: 'Other',
-    RCLONE_CONFIG_STRATA_ACCESS_KEY_ID: accessKeyId,
-    RCLONE_CONFIG_STRATA_SECRET_ACCESS_KEY: secretAccessKey,
-    RCLONE_CONFIG_STRATA_ENDPOINT: endpoint,
-    RCLONE_CONFIG_STRATA_REGION: 'us-east-1',
-    RCLONE_CONFIG_STRATA_FORCE_PATH_STYLE: 'true',
-  };
-  const hostPort = new URL(endpoint).host;
-  writeFileSync(
-    path.join(home, '.s3cfg'),
-    [
-      '[default]',
-      `access_key = ${accessKeyId}`,
-      `secret_key = ${secretAccessKey}`,
-      `host_base = ${hostPort}`,
-      `host_bucket = ${hostPort}`,
-      'bucket_location = us-east-1',
-      'use_https = False',
-      'signature_v2 = False',
-      '',
-    ].join('\n'),
-  );
+  fx = await startInteropNode('interop', [AWS, S3CMD, RCLONE]);
+  work = fx.work;
 }, 120_000);
 
 afterAll(async () => {
-  await node?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await fx?.stop();
 });
 
 function makeFile(name: string, size: number): string {

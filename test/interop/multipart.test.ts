@@ -1,39 +1,18 @@
 // Multipart interop with real clients from Debian against a real node process: the AWS CLI (multipart
 // upload above its 8 MiB threshold, parallel ranged download) and rclone (multipart with a lowered
 // upload cutoff). Every round trip is compared byte for byte.
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStrataNode, type Peer } from '../../src/bench/peers.js';
+import { AWS, RCLONE, sha256File, startInteropNode, type InteropFixture } from './fixture.js';
 
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
-const RCLONE = '/usr/bin/rclone';
 const MiB = 1024 * 1024;
 
-let node: Peer;
+let fx: InteropFixture;
 let work: string;
-let env: NodeJS.ProcessEnv;
-let endpoint: string;
-
-function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { env, maxBuffer: 64 << 20, timeout: 240_000 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}\nnode output:\n${node.output().slice(-2000)}`);
-  }
-}
-const aws = (...args: string[]) => sh(AWS, ['--endpoint-url', endpoint, ...args]);
+const sh = (cmd: string, args: string[]) => fx.sh(cmd, args);
+const aws = (...args: string[]) => fx.aws(...args);
 
 function randomFile(name: string, sizeBytes: number): string {
   const file = path.join(work, name);
@@ -42,37 +21,13 @@ function randomFile(name: string, sizeBytes: number): string {
 }
 
 beforeAll(async () => {
-  for (const bin of [AWS, RCLONE]) {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y awscli rclone (.ci/run does)`);
-  }
-  node = await startStrataNode({ name: 'interop-multipart' });
-  endpoint = node.target.endpoint;
-  work = mkdtempSync(path.join(os.tmpdir(), 'strata-interop-mpu-'));
-  const home = path.join(work, 'home');
-  mkdirSync(home);
-  const { accessKeyId, secretAccessKey } = node.target.credentials;
-  env = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-    RCLONE_CONFIG_STRATA_TYPE: 's3',
-    RCLONE_CONFIG_STRATA_PROVIDER: 'Other',
-    RCLONE_CONFIG_STRATA_ACCESS_KEY_ID: accessKeyId,
-    RCLONE_CONFIG_STRATA_SECRET_ACCESS_KEY: secretAccessKey,
-    RCLONE_CONFIG_STRATA_ENDPOINT: endpoint,
-    RCLONE_CONFIG_STRATA_REGION: 'us-east-1',
-    RCLONE_CONFIG_STRATA_FORCE_PATH_STYLE: 'true',
-  };
+  fx = await startInteropNode('interop-mpu', [AWS, RCLONE]);
+  work = fx.work;
   await aws('s3api', 'create-bucket', '--bucket', 'interop-mpu');
 }, 120_000);
 
 afterAll(async () => {
-  await node?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await fx?.stop();
 });
 
 describe('multipart interop', () => {
