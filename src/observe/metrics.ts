@@ -39,67 +39,31 @@ export function createMetrics(engine: () => Engine | undefined, options: { defau
     help: 'Requests answered 503 SlowDown because admission timed out or the connection cap was reached',
     registers: [registry],
   });
-  const safeStats = () => {
-    try {
-      return engine()?.stats();
-    } catch {
-      return undefined;
-    }
-  };
-  new Gauge({
-    name: 'strata_engine_in_flight_bytes',
-    help: 'Bytes held in shared blocks by in-flight writes and reads',
-    registers: [registry],
-    collect() {
-      const s = safeStats();
-      if (s) this.set(s.inFlightBytes);
-    },
-  });
-  new Gauge({
-    name: 'strata_engine_worker_queue_depth',
-    help: 'Tasks waiting for a worker thread',
-    registers: [registry],
-    collect() {
-      const s = safeStats();
-      if (s) this.set(s.workerQueueDepth);
-    },
-  });
-  new Gauge({
-    name: 'strata_engine_pending_commits',
-    help: 'Commits waiting for the group commit',
-    registers: [registry],
-    collect() {
-      const s = safeStats();
-      if (s) this.set(s.pendingCommits);
-    },
-  });
-  new Gauge({
-    name: 'strata_engine_drives_online',
-    help: 'Drives online',
-    registers: [registry],
-    collect() {
-      const s = safeStats();
-      if (s) this.set(s.drives.filter((d) => d.online).length);
-    },
-  });
-  // Durability counters are totals kept by the engine since start: exported as gauges read at scrape time.
-  const durabilityGauge = (name: string, help: string, read: (d: ScrubStats) => number, labelNames: string[] = []): void => {
+  // Engine and durability figures are read at scrape time; a failing read leaves the gauge unset.
+  const readGauge = <T>(read: () => T | undefined, name: string, help: string, value: (t: T) => number): void => {
     new Gauge({
       name,
       help,
-      labelNames,
       registers: [registry],
       collect() {
-        let d: ScrubStats | undefined;
+        let t: T | undefined;
         try {
-          d = engine()?.scrubStats?.();
+          t = read();
         } catch {
-          d = undefined;
+          t = undefined;
         }
-        if (d) this.set(read(d));
+        if (t !== undefined) this.set(value(t));
       },
     });
   };
+  const stats = () => engine()?.stats();
+  const durability = () => engine()?.scrubStats?.();
+  readGauge(stats, 'strata_engine_in_flight_bytes', 'Bytes held in shared blocks by in-flight writes and reads', (s) => s.inFlightBytes);
+  readGauge(stats, 'strata_engine_worker_queue_depth', 'Tasks waiting for a worker thread', (s) => s.workerQueueDepth);
+  readGauge(stats, 'strata_engine_pending_commits', 'Commits waiting for the group commit', (s) => s.pendingCommits);
+  readGauge(stats, 'strata_engine_drives_online', 'Drives online', (s) => s.drives.filter((d) => d.online).length);
+  // Durability counters are totals kept by the engine since start.
+  const durabilityGauge = (name: string, help: string, read: (d: ScrubStats) => number): void => readGauge(durability, name, help, read);
   durabilityGauge('strata_scrub_passes_completed', 'Full scrub passes completed since start', (d) => d.passesCompleted);
   durabilityGauge('strata_scrub_bytes_checked', 'Bytes verified by the scrubber since start', (d) => d.totals.bytesChecked);
   durabilityGauge('strata_scrub_bad_shards', 'Bad or missing shards the scrubber found since start', (d) => d.totals.badShards);
