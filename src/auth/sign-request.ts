@@ -100,28 +100,10 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequest {
   const day = amzDate.slice(0, 8);
   const scope = credentialScope(day, input.region, service);
 
-  const hv: Record<string, string> = {
-    host: input.host,
-    'x-amz-content-sha256': input.payloadHash,
-    'x-amz-date': amzDate,
-  };
-  const names = ['host', 'x-amz-content-sha256', 'x-amz-date'];
-  if (input.headers !== undefined) {
-    for (const k in input.headers) {
-      const lk = k.toLowerCase();
-      if (UNSIGNABLE_HEADERS.has(lk)) continue;
-      const v = input.headers[k]!;
-      if (hv[lk] !== undefined) hv[lk] += ',' + v;
-      else {
-        hv[lk] = v;
-        names.push(lk);
-      }
-    }
-    names.sort();
-  }
-  let canonicalHeaders = '';
-  for (const n of names) canonicalHeaders += n + ':' + canonicalHeaderValue(hv[n]!) + '\n';
-  const signedHeaders = names.join(';');
+  const { canonicalHeaders, signedHeaders } = canonicalSignedHeaders(
+    { host: input.host, 'x-amz-content-sha256': input.payloadHash, 'x-amz-date': amzDate },
+    input.headers,
+  );
 
   const canonicalRequest = buildCanonicalRequest(
     input.method,
@@ -156,6 +138,31 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequest {
   };
 }
 
+/**
+ * The signed-header block of a request: `own` (lower-case names the signer always signs) plus the
+ * caller's headers, repeated names joined with ',', sorted, values canonicalised.
+ */
+function canonicalSignedHeaders(own: Record<string, string>, extra: Record<string, string> | undefined): { canonicalHeaders: string; signedHeaders: string } {
+  const hv: Record<string, string> = { ...own };
+  const names = Object.keys(own);
+  if (extra !== undefined) {
+    for (const k in extra) {
+      const lk = k.toLowerCase();
+      if (UNSIGNABLE_HEADERS.has(lk)) continue;
+      const v = extra[k]!;
+      if (hv[lk] !== undefined) hv[lk] += ',' + v;
+      else {
+        hv[lk] = v;
+        names.push(lk);
+      }
+    }
+  }
+  names.sort();
+  let canonicalHeaders = '';
+  for (const n of names) canonicalHeaders += n + ':' + canonicalHeaderValue(hv[n]!) + '\n';
+  return { canonicalHeaders, signedHeaders: names.join(';') };
+}
+
 export interface PresignInput extends Omit<SignRequestInput, 'payloadHash'> {
   /** X-Amz-Expires, 1..604800. */
   expiresSec: number;
@@ -178,24 +185,7 @@ export function presignUrl(input: PresignInput): string {
   const day = amzDate.slice(0, 8);
   const scope = credentialScope(day, input.region, service);
 
-  const hv: Record<string, string> = { host: input.host };
-  const names = ['host'];
-  if (input.headers !== undefined) {
-    for (const k in input.headers) {
-      const lk = k.toLowerCase();
-      if (UNSIGNABLE_HEADERS.has(lk)) continue;
-      const v = input.headers[k]!;
-      if (hv[lk] !== undefined) hv[lk] += ',' + v;
-      else {
-        hv[lk] = v;
-        names.push(lk);
-      }
-    }
-    names.sort();
-  }
-  let canonicalHeaders = '';
-  for (const n of names) canonicalHeaders += n + ':' + canonicalHeaderValue(hv[n]!) + '\n';
-  const signedHeaders = names.join(';');
+  const { canonicalHeaders, signedHeaders } = canonicalSignedHeaders({ host: input.host }, input.headers);
 
   const pairs: Array<readonly [string, string]> = input.query === undefined ? [] : [...input.query];
   pairs.push(
