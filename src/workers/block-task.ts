@@ -234,19 +234,26 @@ const headerScratch = Buffer.alloc(RECORD_HEADER_BYTES);
 
 /** Reads shard `index` into its slot and verifies header and payload; returns a failure reason or undefined. */
 function readShard(item: ReadItem, index: number, seed: bigint): string | undefined {
-  const loc = item.shards[index];
+  return readVerifiedShard(item.shards[index], new Uint8Array(item.sab, item.base + index * item.shardBytes, item.shardBytes), seed);
+}
+
+/**
+ * The disk-boundary check every shard read passes (reads, scrub, repair): the record header under the
+ * node seed, its type and length, the payload's xxHash64 against both the header and the layout.
+ * Reads into `slot`; returns a failure reason, or undefined when the shard is good.
+ */
+export function readVerifiedShard(loc: { fd: number; offset: number; xxh64: string } | null | undefined, slot: Uint8Array, seed: bigint): string | undefined {
   if (!loc) return 'missing';
   if (loc.fd < 0) return 'segment unavailable';
-  const slot = new Uint8Array(item.sab, item.base + index * item.shardBytes, item.shardBytes);
   let n: number;
   try {
     n = fs.readvSync(loc.fd, [headerScratch, slot], loc.offset);
   } catch (err) {
     return `read error ${(err as Error).message}`;
   }
-  if (n !== RECORD_HEADER_BYTES + item.shardBytes) return 'short read';
+  if (n !== RECORD_HEADER_BYTES + slot.length) return 'short read';
   const h = readHeader(headerScratch, 0, seed);
-  if (!h || h.type !== RecordType.Shard || h.payloadBytes !== item.shardBytes) return 'bad header';
+  if (!h || h.type !== RecordType.Shard || h.payloadBytes !== slot.length) return 'bad header';
   const actual = xxh64(slot);
   if (actual !== h.payloadXxh64 || hex16(actual) !== loc.xxh64) return 'checksum mismatch';
   return undefined;

@@ -3,35 +3,11 @@
 // finds a rotten parity shard). Reconstruction is the engine's own code, not a second RS path: read()
 // rebuilds the data shards from any k good ones, then encode() recomputes parity, headers and hashes
 // exactly as the write path did — the caller checks the hashes against the layout before trusting it.
-import fs from 'node:fs';
-import { xxh64 } from '../store/hash.js';
-import { RECORD_HEADER_BYTES, RecordType, readHeader } from '../store/record.js';
-import { encode, read } from './block-task.js';
+import { encode, read, readVerifiedShard } from './block-task.js';
 import type { CheckItem, CheckResult } from './durability-types.js';
 
-const headerScratch = Buffer.alloc(RECORD_HEADER_BYTES);
-
-function hex16(v: bigint): string {
-  return v.toString(16).padStart(16, '0');
-}
-
 function verifyShard(item: CheckItem, index: number, seed: bigint): string | undefined {
-  const loc = item.shards[index];
-  if (!loc) return 'missing';
-  if (loc.fd < 0) return 'segment unavailable';
-  const slot = new Uint8Array(item.sab, index * item.shardBytes, item.shardBytes);
-  let n: number;
-  try {
-    n = fs.readvSync(loc.fd, [headerScratch, slot], loc.offset);
-  } catch (err) {
-    return `read error ${(err as Error).message}`;
-  }
-  if (n !== RECORD_HEADER_BYTES + item.shardBytes) return 'short read';
-  const h = readHeader(headerScratch, 0, seed);
-  if (!h || h.type !== RecordType.Shard || h.payloadBytes !== item.shardBytes) return 'bad header';
-  const actual = xxh64(slot);
-  if (actual !== h.payloadXxh64 || hex16(actual) !== loc.xxh64) return 'checksum mismatch';
-  return undefined;
+  return readVerifiedShard(item.shards[index], new Uint8Array(item.sab, index * item.shardBytes, item.shardBytes), seed);
 }
 
 async function checkOne(item: CheckItem): Promise<CheckResult> {
