@@ -35,6 +35,8 @@ export const ENGINE_STALL_MAX_MS = 120_000;
 export const WRITE_KICK_MS = 1000;
 /** How often the idle sweep runs; idle timeouts are accurate to this. */
 export const IDLE_SWEEP_MS = 250;
+/** uWS ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT (a const enum in its typings, so not importable as a value). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
 export interface ServerDeps {
   /** A promise while the engine is still opening (recovery): the node listens, live=200, ready=503, S3 → 503. */
@@ -456,7 +458,10 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   sweep.unref();
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(config.address, config.port, (s) => {
+    // Exclusive: uWS otherwise sets SO_REUSEPORT, and a second node started on the same port would
+    // silently take half of the connections.
+    const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
+    listen.call(app, config.address, config.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (s) => {
       if (s) resolve(s);
       else reject(new Error(`cannot listen on ${config.address}:${config.port} (address in use or not permitted)`));
     });

@@ -24,6 +24,7 @@ import { type DriveSet, openDrives } from './drives.js';
 import { type CommitEntry, GroupCommit, type LogAppend } from './group-commit.js';
 import { initXxhash } from './hash.js';
 import { IndexDb } from './index-db.js';
+import { type NodeLock, lockDirectories } from './node-lock.js';
 import { type LogBody, applyRecord } from './log-records.js';
 import { placeShards } from './placement.js';
 import { readObjectStream } from './reader.js';
@@ -71,6 +72,8 @@ export interface EngineInternals {
 
 export class StrataEngine implements Engine {
   readonly repairQueue = new RepairQueue();
+  /** Held from open to close: no second process may use these drives (openEngine sets it). */
+  nodeLock: NodeLock | undefined;
   private seq: number;
   private closed = false;
   private readonly pendingObjects = new Map<string, Pending<ObjectMeta>>();
@@ -500,6 +503,7 @@ export class StrataEngine implements Engine {
     await Promise.all(this.segments.map((s) => s?.close()));
     this.db.markClean(this.config.indexDir);
     await this.db.close();
+    await this.nodeLock?.release();
   }
 }
 
@@ -546,8 +550,17 @@ export async function openEngine(config: EngineConfig, options: OpenOptions = {}
   const log = options.log ?? (() => undefined);
   validateConfig(config);
   await initXxhash();
-  const driveSet = await openDrives(config);
-  const { db, mode } = await openIndex(config, driveSet, options.rebuild === true, log);
+  const lock = await lockDirectories([...config.drives, config.indexDir]);
+  let driveSet: DriveSet;
+  let opened: { db: IndexDb; mode: 'replay' | 'rebuild' };
+  try {
+    driveSet = await openDrives(config);
+    opened = await openIndex(config, driveSet, options.rebuild === true, log);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  const { db, mode } = opened;
   let pool: WorkerPool | undefined;
   const segments: (DriveSegments | null)[] = [];
   try {
@@ -570,11 +583,14 @@ export async function openEngine(config: EngineConfig, options: OpenOptions = {}
     }
     pool = new WorkerPool(config.workerThreads, config.workerMaxQueue);
     const blockPool = new BlockPool(config.erasure.k, config.erasure.m, config.blockSizeBytes, config.inFlightBudgetBytes);
-    return new StrataEngine(config, driveSet, db, segments, pool, blockPool, report);
+    const engine = new StrataEngine(config, driveSet, db, segments, pool, blockPool, report);
+    engine.nodeLock = lock;
+    return engine;
   } catch (err) {
     await Promise.all(segments.map((s) => s?.close()));
     await pool?.destroy();
     await db.close();
+    await lock.release();
     throw err;
   }
 }
@@ -583,15 +599,20 @@ export async function openEngine(config: EngineConfig, options: OpenOptions = {}
 export async function rebuildIndex(config: EngineConfig): Promise<RecoveryReport> {
   validateConfig(config);
   await initXxhash();
-  const driveSet = await openDrives(config, { create: false });
-  await IndexDb.destroy(config.indexDir);
-  await fsp.mkdir(config.indexDir, { recursive: true });
-  const db = IndexDb.open(config.indexDir);
+  const lock = await lockDirectories([...config.drives, config.indexDir]);
   try {
-    const report = await recover(db, driveSet, 'rebuild');
-    db.markClean(config.indexDir);
-    return report;
+    const driveSet = await openDrives(config, { create: false });
+    await IndexDb.destroy(config.indexDir);
+    await fsp.mkdir(config.indexDir, { recursive: true });
+    const db = IndexDb.open(config.indexDir);
+    try {
+      const report = await recover(db, driveSet, 'rebuild');
+      db.markClean(config.indexDir);
+      return report;
+    } finally {
+      await db.close();
+    }
   } finally {
-    await db.close();
+    await lock.release();
   }
 }
