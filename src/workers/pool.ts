@@ -3,6 +3,7 @@
 import { Piscina } from 'piscina';
 import { StoreError } from '../store/api.js';
 import type { EncodeItem, EncodeResult, ReadItem, ReadResult } from './tasks.js';
+import { type EncodeReply, type ReadReply, packEncode, packRead, unpackEncodeReply, unpackReadReply } from './messages.js';
 import { workerFile } from './paths.js';
 
 export class WorkerPool {
@@ -10,7 +11,7 @@ export class WorkerPool {
   /** Tasks and items submitted (items / tasks = achieved batching). */
   tasks = 0;
   items = 0;
-  /** Main-thread milliseconds spent inside piscina.run() (serialising and posting tasks). */
+  /** Main-thread milliseconds spent packing batches and inside piscina.run() (serialising and posting tasks). */
   submitMs = 0;
 
   constructor(
@@ -35,12 +36,18 @@ export class WorkerPool {
     return this.piscina.queueSize;
   }
 
-  private run<T>(name: string, task: unknown): Promise<T> {
+  /** `pack` and `unpack` run on the main thread around the post: a malformed batch fails like a failed task. */
+  private run<W, T>(name: string, pack: () => unknown, unpack: (reply: W) => T): Promise<T> {
     if (this.piscina.queueSize >= this.maxQueue) {
       return Promise.reject(new StoreError('Busy', `worker queue full (${this.maxQueue} tasks waiting)`));
     }
     const t0 = performance.now();
-    const p = this.piscina.run(task, { name }) as Promise<T>;
+    let p: Promise<T>;
+    try {
+      p = (this.piscina.run(pack(), { name }) as Promise<W>).then(unpack);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
     this.submitMs += performance.now() - t0;
     return p.catch((err: unknown) => {
       if (err instanceof StoreError) throw err;
@@ -53,13 +60,13 @@ export class WorkerPool {
   encode(items: EncodeItem[]): Promise<EncodeResult[]> {
     this.tasks++;
     this.items += items.length;
-    return this.run('encode', items);
+    return this.run('encode', () => packEncode(items), (reply: EncodeReply) => unpackEncodeReply(items, reply));
   }
 
   read(items: ReadItem[]): Promise<ReadResult[]> {
     this.tasks++;
     this.items += items.length;
-    return this.run('read', items);
+    return this.run('read', () => packRead(items), (reply: ReadReply) => unpackReadReply(items.length, reply));
   }
 
   async destroy(): Promise<void> {
