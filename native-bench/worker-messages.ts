@@ -116,6 +116,8 @@ export interface WorkerMessageRow {
   op: 'encode' | 'read';
   batch: number;
   mainUsPerItem: number;
+  /** Every round's figure, to show the spread. */
+  samples: number[];
 }
 
 export async function runWorkerMessageBench(roots: string[], seconds = BENCH_SECONDS): Promise<WorkerMessageRow[]> {
@@ -151,7 +153,10 @@ export async function runWorkerMessageBench(roots: string[], seconds = BENCH_SEC
     const rows: WorkerMessageRow[] = [];
     for (const op of ['encode', 'read'] as const) {
       for (const batch of BATCHES) {
-        for (const { build } of pools) rows.push({ build, op, batch, mainUsPerItem: median(samples.get(`${build}|${op}|${batch}`)!) });
+        for (const { build } of pools) {
+          const xs = samples.get(`${build}|${op}|${batch}`)!;
+          rows.push({ build, op, batch, mainUsPerItem: median(xs), samples: xs });
+        }
       }
     }
     return rows;
@@ -205,6 +210,6 @@ if (isMain(import.meta.url)) {
   for (const r of await runHexBench()) console.log(`  ${r.name.padEnd(44)} ${fmt(r.nsPerOp, 0).padStart(6)} ns`);
   console.log(`worker messages (4+2, 4 KiB blocks, main-thread µs per item, median of ${ROUNDS}, ${BENCH_SECONDS} s each)`);
   for (const r of await runWorkerMessageBench(roots)) {
-    console.log(`  ${r.op.padEnd(7)} batch ${String(r.batch).padStart(3)}  ${fmt(r.mainUsPerItem, 1).padStart(7)} µs  ${r.build}`);
+    console.log(`  ${r.op.padEnd(7)} batch ${String(r.batch).padStart(3)}  ${fmt(r.mainUsPerItem, 1).padStart(7)} µs  (${r.samples.map((x) => fmt(x, 1)).join(' ')})  ${r.build}`);
   }
 }

@@ -62,10 +62,12 @@ export interface EncodeReply {
 export interface ReadTask {
   sabs: SharedArrayBuffer[];
   seed: string;
-  /** Float64: item count, then READ_FIELDS + 2*(k+m) per item. */
-  nums: ArrayBuffer;
-  /** 8 bytes BE per shard position of every item (zeros where the shard is null). */
-  hashes: ArrayBuffer;
+  /**
+   * One buffer (each cloned ArrayBuffer is a fixed cost of its own): Float64 item count, Float64 count of
+   * numbers N, then READ_FIELDS + 2*(k+m) per item; after the N numbers, 8 bytes BE per shard position
+   * of every item (zeros where the shard is null).
+   */
+  data: ArrayBuffer;
 }
 
 /** undefined when every item is ok and no shard was bad (the common case: nothing to clone). */
@@ -340,7 +342,7 @@ export function packEncodeReply(jobs: readonly EncodeJob[], blocks: readonly Enc
 export function packRead(items: readonly ReadItem[]): ReadTask {
   assert(items.length > 0, 'empty read batch');
   const seed = items[0]!.seed;
-  let numCount = 1;
+  let numCount = 2;
   let shardCount = 0;
   for (const it of items) {
     checkShape(it.k, it.m, it.shardBytes);
@@ -349,12 +351,14 @@ export function packRead(items: readonly ReadItem[]): ReadTask {
     numCount += READ_FIELDS + 2 * it.shards.length;
     shardCount += it.shards.length;
   }
-  const nums = new Float64Array(numCount);
-  const hashes = Buffer.from(new ArrayBuffer(shardCount * XXH64_BYTES));
+  const data = new ArrayBuffer(numCount * 8 + shardCount * XXH64_BYTES);
+  const nums = new Float64Array(data, 0, numCount);
+  const hashes = Buffer.from(data, numCount * 8);
   const sabs: SharedArrayBuffer[] = [];
   const index = new Map<SharedArrayBuffer, number>();
   nums[0] = items.length;
-  let o = 1;
+  nums[1] = numCount;
+  let o = 2;
   let h = 0;
   for (const it of items) {
     nums[o] = sabIndex(sabs, index, it.sab);
@@ -379,7 +383,7 @@ export function packRead(items: readonly ReadItem[]): ReadTask {
     }
     nums[o - 2 * it.shards.length - 1] = present;
   }
-  return { sabs, seed, nums: nums.buffer, hashes: hashes.buffer as ArrayBuffer };
+  return { sabs, seed, data };
 }
 
 export function unpackReadReply(count: number, reply: ReadReply): ReadResult[] {
@@ -400,13 +404,15 @@ export function unpackReadReply(count: number, reply: ReadReply): ReadResult[] {
 // ---- read: worker side ----
 
 export function unpackRead(task: ReadTask): ReadJob[] {
-  const nums = new Float64Array(task.nums);
-  const hashes = new DataView(task.hashes);
-  const count = nums[0]!;
-  assert(Number.isInteger(count) && count > 0, 'read task count');
+  const head = new Float64Array(task.data, 0, 2);
+  const count = head[0]!;
+  const numCount = head[1]!;
+  assert(Number.isInteger(count) && count > 0 && Number.isInteger(numCount) && numCount * 8 <= task.data.byteLength, 'read task header');
+  const nums = new Float64Array(task.data, 0, numCount);
+  const hashes = new DataView(task.data, numCount * 8);
   const seed = seedBigint(task.seed);
   const jobs: ReadJob[] = new Array(count);
-  let o = 1;
+  let o = 2;
   let h = 0;
   for (let i = 0; i < count; i++) {
     assert(o + READ_FIELDS <= nums.length, 'read task too short');

@@ -1,5 +1,6 @@
-// Messages between the engine and the block workers. Payload bytes never travel in them: both sides
-// see the same SharedArrayBuffer.
+// The engine's side of the block tasks: what the writer and reader hand to the pool per block. Payload
+// bytes never travel: both sides see the same SharedArrayBuffer. On the wire a batch of these is packed
+// into typed arrays (messages.ts); these objects are never structured-cloned.
 import type { ChecksumAlgorithm } from '../store/api.js';
 
 /** Running digest state of one object, carried from block to block (hash-wasm save()/load()). */
