@@ -25,8 +25,8 @@ import type { Layout, ShardLocation } from './api.js';
 import type { StrataEngine } from './engine.js';
 import type { ByteThrottle } from './durability-pool.js';
 import { fsyncDir } from './drives.js';
-import type { AuxPutBody, LogBody, ObjectCommitBody, BucketBody } from './log-records.js';
-import { RecordType, decodeRecord, parseJsonPayload } from './record.js';
+import { type AuxPutBody, type LogBody, type ObjectCommitBody, type BucketBody, decodeLogBody } from './log-records.js';
+import { RecordType, decodeRecord } from './record.js';
 import type { LiveEntry, Repairer } from './repair.js';
 import { liveEntries } from './scrub.js';
 import { scanSegmentFile } from './segment-scan.js';
@@ -186,7 +186,7 @@ export class Compactor {
       if (ev.kind === 'bad') scanned.push({ kind: 'bad', offset: ev.offset, totalBytes: ev.bytes });
       else if (ev.type === RecordType.Shard) scanned.push({ kind: 'shard', offset: ev.offset, totalBytes: ev.totalBytes, xxh64: ev.xxh64 });
       else {
-        const body = parseJsonPayload<LogBody>(ev.payload);
+        const body = decodeLogBody(ev.type, ev.payload);
         if (!(body.seq <= lastSeq)) return done('busy'); // a commit of S not applied yet
         scanned.push({ kind: 'meta', offset: ev.offset, totalBytes: ev.totalBytes, type: ev.type, body });
       }

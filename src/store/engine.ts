@@ -25,10 +25,10 @@ import { type CommitEntry, GroupCommit, type LogAppend } from './group-commit.js
 import { initXxhash } from './hash.js';
 import { IndexDb } from './index-db.js';
 import { type NodeLock, lockDirectories } from './node-lock.js';
-import { type LogBody, applyRecord } from './log-records.js';
+import { type LogBody, applyRecord, encodeLogRecord } from './log-records.js';
 import { placeShards } from './placement.js';
 import { readObjectStream } from './reader.js';
-import { RecordType, encodeJsonRecord } from './record.js';
+import { RecordType } from './record.js';
 import { type RecoveryReport, recover } from './recovery.js';
 import { RepairQueue } from './repair-queue.js';
 import { slabAlloc } from './slab.js';
@@ -42,6 +42,8 @@ import type { ScrubStats } from './durability.js';
 /** Small blocks from many requests share one worker task up to these limits (see batcher.ts). */
 export const WORKER_BATCH_MAX_ITEMS = 64;
 export const WORKER_BATCH_MAX_BYTES = 512 * 1024;
+/** Buckets whose metadata is kept decoded in memory (the cache is dropped whole when full). */
+export const BUCKET_CACHE_MAX_ENTRIES = 10_000;
 /** Longest S3 object key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
@@ -77,6 +79,7 @@ export class StrataEngine implements Engine {
   private seq: number;
   private closed = false;
   private readonly pendingObjects = new Map<string, Pending<ObjectMeta>>();
+  private readonly bucketCache = new Map<string, BucketMeta>();
   private readonly pendingBuckets = new Map<string, Pending<BucketMeta>>();
   private readonly pendingBucketWrites = new Map<string, number>();
   /** Aux commits in flight per `${ns}\u0000${id}` (relocate() must see them). */
@@ -129,8 +132,7 @@ export class StrataEngine implements Engine {
 
   // ---- log plumbing ----
 
-  private appendRecord(type: RecordType, body: LogBody, drives: Iterable<number>): LogAppend[] {
-    const rec = encodeJsonRecord(type, body, this.driveSet.seed, slabAlloc);
+  private appendRecord(rec: Buffer, drives: Iterable<number>): LogAppend[] {
     const appends: LogAppend[] = [];
     for (const d of drives) {
       const segs = this.segments[d];
@@ -170,8 +172,11 @@ export class StrataEngine implements Engine {
 
   private commit(type: RecordType, body: LogBody, drives: Iterable<number>, layout: Layout | undefined, settle: (ok: boolean) => void): Promise<void> {
     let appends: LogAppend[];
+    let applied: LogBody;
     try {
-      appends = this.appendRecord(type, body, drives);
+      const encoded = encodeLogRecord(type, body, this.driveSet.seed, slabAlloc);
+      applied = encoded.body;
+      appends = this.appendRecord(encoded.record, drives);
     } catch (err) {
       settle(false);
       return Promise.reject(err);
@@ -180,7 +185,10 @@ export class StrataEngine implements Engine {
       seq: body.seq,
       appends,
       dependsOn: this.dependsOn(layout),
-      apply: () => applyRecord(this.db, type, body),
+      apply: () => {
+        applyRecord(this.db, type, applied);
+        if (type === RecordType.BucketCreate || type === RecordType.BucketDelete || type === RecordType.BucketSettings) this.bucketCache.clear();
+      },
       settle,
     };
     return this.groupCommit.submit(entry);
@@ -195,7 +203,7 @@ export class StrataEngine implements Engine {
   private bucketView(name: string): BucketMeta | undefined {
     const p = this.pendingBuckets.get(name);
     if (p) return p.value ?? undefined;
-    return this.db.buckets.get(name);
+    return this.getBucket(name);
   }
 
   private setPendingBucket(name: string, value: BucketMeta | null, seq: number): (ok: boolean) => void {
@@ -223,8 +231,19 @@ export class StrataEngine implements Engine {
     await this.commit(RecordType.BucketDelete, { seq, name }, this.onlineDrives(), undefined, this.setPendingBucket(name, null, seq));
   }
 
+  /**
+   * Applied bucket metadata, cached: every request checks its bucket, and a decode per request was a
+   * visible share of a small GET. Cleared whenever a bucket record is applied (the only way buckets change).
+   */
   getBucket(name: string): BucketMeta | undefined {
-    return this.db.buckets.get(name);
+    const cached = this.bucketCache.get(name);
+    if (cached) return cached;
+    const b = this.db.buckets.get(name);
+    if (b) {
+      if (this.bucketCache.size >= BUCKET_CACHE_MAX_ENTRIES) this.bucketCache.clear();
+      this.bucketCache.set(name, Object.freeze(b));
+    }
+    return b;
   }
 
   listBuckets(): BucketMeta[] {

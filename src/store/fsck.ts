@@ -16,8 +16,8 @@ import path from 'node:path';
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
 import type { StrataEngine } from './engine.js';
 import type { AuxEntry } from './index-db.js';
-import { type AuxPutBody, type LogBody, type ObjectCommitBody, type ObjectDeleteBody, type AuxDeleteBody, type BucketBody, type BucketDeleteBody, applyRecord } from './log-records.js';
-import { RecordType, parseJsonPayload, recordBytes } from './record.js';
+import { type AuxPutBody, type LogBody, type ObjectCommitBody, type ObjectDeleteBody, type AuxDeleteBody, type BucketBody, type BucketDeleteBody, applyRecord, decodeLogBody } from './log-records.js';
+import { RecordType, recordBytes } from './record.js';
 import type { Repairer } from './repair.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
@@ -127,7 +127,7 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
           map.set(ev.offset, { xxh64: ev.xxh64, totalBytes: ev.totalBytes, referenced: false });
         } else {
           r.metadataRecords++;
-          const body = parseJsonPayload<LogBody>(ev.payload);
+          const body = decodeLogBody(ev.type, ev.payload);
           if (Number.isSafeInteger(body.seq) && body.seq > 0 && !records.has(body.seq)) records.set(body.seq, { type: ev.type, body });
         }
       }

@@ -9,8 +9,19 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
+import { decodeObjectMeta, encodeObjectMeta } from './meta-codec.js';
 
-export const INDEX_FORMAT_VERSION = 1;
+/** 2: object values in the binary meta codec (1 was msgpack); an older index is rebuilt from the segments. */
+export const INDEX_FORMAT_VERSION = 2;
+
+/**
+ * lmdb-js encoder for the objects table. decode() gets the value's length as a number from cursors and
+ * an options object from get(); it copies everything it keeps, so lmdb-js may hand it a reused buffer.
+ */
+const objectMetaEncoder = {
+  encode: encodeObjectMeta,
+  decode: (bytes: Uint8Array, endOrOptions?: unknown): ObjectMeta => decodeObjectMeta(bytes, typeof endOrOptions === 'number' ? endOrOptions : bytes.length),
+};
 
 function currentBootId(): string | undefined {
   try {
@@ -57,7 +68,8 @@ export class IndexDb {
     const env = open({ path: dir, noSync: true, maxDbs: 8, mapSize: 64 * 1024 * 1024 * 1024 });
     return new IndexDb(
       env,
-      env.openDB({ name: 'objects', encoding: 'msgpack' }),
+      // `encoder` is a documented lmdb-js option its typings lack.
+      env.openDB({ name: 'objects', encoder: objectMetaEncoder } as { name: string }),
       env.openDB({ name: 'buckets', encoding: 'msgpack' }),
       env.openDB({ name: 'aux', encoding: 'msgpack' }),
       env.openDB({ name: 'segments', encoding: 'msgpack' }),

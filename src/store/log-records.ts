@@ -1,12 +1,17 @@
-// Bodies of the metadata records (JSON payloads) and how each one changes the index. Both the live
-// commit path and recovery/rebuild apply records through applyRecord(), so replay can't drift from
-// what the engine does at runtime.
+// Bodies of the metadata records and how each one changes the index. Both the live commit path and
+// recovery/rebuild apply records through applyRecord(), so replay can't drift from what the engine does
+// at runtime. Object commits are written in the binary meta codec (meta-codec.ts), whose bytes are also
+// the index value; the other (rare) records are JSON. Readers accept JSON object commits too (older
+// segments): a codec payload starts with its version byte, a JSON one with '{'.
+import { asBinary } from 'lmdb';
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
 import type { IndexDb } from './index-db.js';
-import { RECORD_HEADER_BYTES, RecordType } from './record.js';
+import { META_CODEC_VERSION, decodeObjectMeta, encodeObjectMetaInto, peekObjectMetaSeq } from './meta-codec.js';
+import { RECORD_ALIGN_BYTES, RECORD_HEADER_BYTES, RecordType, alignUp, encodeJsonRecord, parseJsonPayload, recordBytes, writeHeader } from './record.js';
+import { xxh64 } from './hash.js';
 
 export type LogBody =
-  | { seq: number; meta: ObjectMeta } // ObjectCommit
+  | { seq: number; meta: ObjectMeta; encoded?: Uint8Array } // ObjectCommit
   | { seq: number; bucket: string; key: string } // ObjectDelete
   | { seq: number; bucketMeta: BucketMeta } // BucketCreate, BucketSettings
   | { seq: number; name: string } // BucketDelete
@@ -16,6 +21,8 @@ export type LogBody =
 export interface ObjectCommitBody {
   seq: number;
   meta: ObjectMeta;
+  /** meta in the codec, when the caller already has it (the live path): stored in the index as is. */
+  encoded?: Uint8Array;
 }
 export interface ObjectDeleteBody {
   seq: number;
@@ -82,10 +89,10 @@ function account(db: IndexDb, layout: Layout | undefined, kind: 'live' | 'dead')
 export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void {
   switch (type) {
     case RecordType.ObjectCommit: {
-      const { meta } = body as ObjectCommitBody;
+      const { meta, encoded } = body as ObjectCommitBody;
       const old = db.objects.get([meta.bucket, meta.key]);
       if (old) account(db, old.layout, 'dead');
-      db.objects.putSync([meta.bucket, meta.key], meta);
+      db.objects.putSync([meta.bucket, meta.key], encoded ? (asBinary(encoded as Buffer) as unknown as ObjectMeta) : meta);
       account(db, meta.layout, 'live');
       return;
     }
@@ -127,4 +134,38 @@ export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void 
     default:
       throw new Error(`applyRecord: record type ${type} is not a metadata record`);
   }
+}
+
+/**
+ * The whole record (header, payload, padding) ready to append, built once. For an object commit the
+ * returned body carries the encoded meta, so applying it stores those same bytes in the index.
+ */
+export function encodeLogRecord(type: RecordType, body: LogBody, seed: bigint, alloc: (bytes: number) => Buffer): { record: Buffer; body: LogBody } {
+  if (type !== RecordType.ObjectCommit) return { record: encodeJsonRecord(type, body, seed, alloc), body };
+  const { meta } = body as ObjectCommitBody;
+  if (meta.seq !== body.seq) throw new Error(`object commit: body seq ${body.seq} differs from meta seq ${meta.seq}`);
+  const { out, bytes } = encodeObjectMetaInto(meta, (n) => alloc(alignUp(n, RECORD_ALIGN_BYTES)), RECORD_HEADER_BYTES);
+  const total = recordBytes(bytes);
+  out.fill(0, RECORD_HEADER_BYTES + bytes, total);
+  const encoded = out.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + bytes);
+  writeHeader(out, 0, type, bytes, xxh64(encoded), seed);
+  return { record: out.subarray(0, total), body: { seq: body.seq, meta, encoded } };
+}
+
+/** Body of a metadata record read back from a segment (payload already verified by its hash). */
+export function decodeLogBody(type: RecordType, payload: Uint8Array): LogBody {
+  if (type === RecordType.ObjectCommit && payload[0] === META_CODEC_VERSION) {
+    const meta = decodeObjectMeta(payload);
+    return { seq: meta.seq, meta };
+  }
+  return parseJsonPayload<LogBody>(payload);
+}
+
+/** Sequence number of an object commit or aux record without decoding it all (scrub's copy count). */
+export function peekLogSeq(type: RecordType, payload: Uint8Array): number | undefined {
+  if (type === RecordType.ObjectCommit && payload[0] === META_CODEC_VERSION) return peekObjectMetaSeq(payload);
+  // JSON bodies are built as { seq, … }: the sequence number leads.
+  const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(32, payload.length)).toString('latin1');
+  const m = /^\{"seq":(\d+)/.exec(head);
+  return m ? Number(m[1]) : undefined;
 }

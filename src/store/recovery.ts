@@ -16,8 +16,8 @@ import type { DriveSet } from './drives.js';
 import type { IndexDb } from './index-db.js';
 import { INDEX_FORMAT_VERSION } from './index-db.js';
 import { xxh64 } from './hash.js';
-import { type LogBody, applyRecord, layoutOf } from './log-records.js';
-import { RECORD_ALIGN_BYTES, RECORD_HEADER_BYTES, RecordType, decodeRecord, parseJsonPayload, readHeader, recordBytes } from './record.js';
+import { type LogBody, applyRecord, decodeLogBody, layoutOf } from './log-records.js';
+import { RECORD_ALIGN_BYTES, RECORD_HEADER_BYTES, RecordType, decodeRecord, readHeader, recordBytes } from './record.js';
 import { listSegments, segmentFileName } from './segment.js';
 
 /** Bytes read per scan step (a record larger than this grows the buffer for that record only). */
@@ -188,7 +188,7 @@ export async function recover(db: IndexDb, driveSet: DriveSet, mode: 'replay' | 
           driveSet.seed,
           (offset, h) => known.set(`${drive.index}:${segment}:${offset}`, h),
           (_offset, type, payload) => {
-            const body = parseJsonPayload<LogBody>(payload);
+            const body = decodeLogBody(type, payload);
             if (!Number.isSafeInteger(body.seq) || body.seq <= 0) return;
             if (body.seq > maxSeq) maxSeq = body.seq;
             // The same record lives on several drives: one copy is enough.

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { StrataEngine } from './engine.js';
 import type { ByteThrottle } from './durability-pool.js';
 import { type Finding, MAX_FINDINGS, type Repairer, entryName, type LiveEntry } from './repair.js';
+import { peekLogSeq } from './log-records.js';
 import { RecordType } from './record.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
@@ -183,11 +184,9 @@ export class Scrubber {
                 r.recordsChecked++;
                 r.segmentBytesScanned += ev.totalBytes;
                 if (countCopies && (ev.type === RecordType.ObjectCommit || ev.type === RecordType.AuxPut)) {
-                  // Bodies are built as { seq, … }: the sequence number leads the JSON.
-                  const head = Buffer.from(ev.payload.buffer, ev.payload.byteOffset, Math.min(32, ev.payload.length)).toString('latin1');
-                  const seq = /^\{"seq":(\d+)/.exec(head);
+                  const seq = peekLogSeq(ev.type, ev.payload);
                   // A bit per drive: a verbatim copy left on the same drive by a crashed compaction counts once.
-                  if (seq) copies.set(Number(seq[1]), (copies.get(Number(seq[1])) ?? 0) | (1 << d.index));
+                  if (seq !== undefined) copies.set(seq, (copies.get(seq) ?? 0) | (1 << d.index));
                   if (copies.size > SCRUB_MAX_TRACKED_RECORDS) {
                     countCopies = false;
                     copies.clear();

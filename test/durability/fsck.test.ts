@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex, type ObjectMeta } from '../../src/store/index.js';
 import { Durability } from '../../src/store/durability.js';
 import { fsck } from '../../src/store/fsck.js';
+import { decodeLogBody, type ObjectCommitBody } from '../../src/store/log-records.js';
 import { RecordType } from '../../src/store/record.js';
 import { scanSegmentFile } from '../../src/store/segment-scan.js';
 import { listSegments, segmentFileName } from '../../src/store/segment.js';
@@ -50,7 +51,7 @@ describe('fsck', () => {
           const file = path.join(d.path, segmentFileName(n));
           let at = -1;
           for await (const ev of scanSegmentFile(file, driveSet.seed)) {
-            if (ev.kind === 'record' && ev.type === RecordType.ObjectCommit && Buffer.from(ev.payload).toString().includes('"key":"o6"')) at = ev.offset + 40;
+            if (ev.kind === 'record' && ev.type === RecordType.ObjectCommit && (decodeLogBody(ev.type, ev.payload) as ObjectCommitBody).meta.key === 'o6') at = ev.offset + 40;
           }
           if (at >= 0 && !flipped) {
             flipAt(file, at);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex } from '../../src/store/index.js';
 import { Durability, startDurability } from '../../src/store/durability.js';
 import { md5, patternBytes, putObject, getObject, testConfig } from '../helpers/engine.js';
+import type { ObjectCommitBody } from '../../src/store/log-records.js';
 import { cleanDirs, flipAt, flipShard, newDir, shardFile, snapshot } from './helpers.js';
 
 afterEach(cleanDirs);
@@ -163,6 +164,7 @@ describe('scrub', () => {
     // Rot every copy of the commit record but one (it is on every drive holding a shard: all six).
     const { scanSegmentFile } = await import('../../src/store/segment-scan.js');
     const { RecordType } = await import('../../src/store/record.js');
+    const { decodeLogBody } = await import('../../src/store/log-records.js');
     const { listSegments } = await import('../../src/store/segment.js');
     const seedHex = JSON.parse(fs.readFileSync(`${dir}/drive-1/strata-format.json`, 'utf8')).nodeId as string;
     let rotted = 0;
@@ -171,7 +173,7 @@ describe('scrub', () => {
         const file = `${dir}/drive-${d}/seg-${String(n).padStart(8, '0')}.log`;
         const hits: number[] = [];
         for await (const ev of scanSegmentFile(file, BigInt(`0x${seedHex}`))) {
-          if (ev.kind === 'record' && ev.type === RecordType.ObjectCommit && Buffer.from(ev.payload).toString().includes('"key":"meta-rot"')) hits.push(ev.offset);
+          if (ev.kind === 'record' && ev.type === RecordType.ObjectCommit && (decodeLogBody(ev.type, ev.payload) as ObjectCommitBody).meta.key === 'meta-rot') hits.push(ev.offset);
         }
         for (const at of hits) {
           flipAt(file, at + 48);
