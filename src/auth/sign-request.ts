@@ -2,6 +2,7 @@
 // It must be cheap — the AWS SDK tops out near 1,150 PUT/s here, mostly in its own overhead —
 // so it reuses the cached signing key and builds each string once.
 
+import { hash } from 'node:crypto';
 import { AuthError } from './errors.js';
 import {
   EMPTY_SHA256_HEX,
@@ -98,12 +99,21 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequest {
   const service = input.service ?? 's3';
   const amzDate = amzDateOf(input.date);
   const day = amzDate.slice(0, 8);
-  const scope = credentialScope(day, input.region, service);
+  const scope = scopeOf(day, input.region, service);
 
-  const { canonicalHeaders, signedHeaders } = canonicalSignedHeaders(
-    { host: input.host, 'x-amz-content-sha256': input.payloadHash, 'x-amz-date': amzDate },
-    input.headers,
-  );
+  let canonicalHeaders: string;
+  let signedHeaders: string;
+  if (input.headers === undefined) {
+    // The load generator's GET/PUT/HEAD/DELETE: only the signer's own three headers, whose order is fixed.
+    canonicalHeaders =
+      'host:' + canonicalHeaderValue(input.host) + '\nx-amz-content-sha256:' + canonicalHeaderValue(input.payloadHash) + '\nx-amz-date:' + amzDate + '\n';
+    signedHeaders = OWN_SIGNED_HEADERS;
+  } else {
+    ({ canonicalHeaders, signedHeaders } = canonicalSignedHeaders(
+      { host: input.host, 'x-amz-content-sha256': input.payloadHash, 'x-amz-date': amzDate },
+      input.headers,
+    ));
+  }
 
   const canonicalRequest = buildCanonicalRequest(
     input.method,
@@ -113,8 +123,11 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequest {
     signedHeaders,
     input.payloadHash,
   );
-  const signingKey = deriveSigningKey(input.secretAccessKey, day, input.region, service);
-  const signature = hmacHex(signingKey, buildStringToSign(amzDate, scope, canonicalRequest));
+  const signingKey = signingKeyOf(input.secretAccessKey, day, input.region, service);
+  // One-shot crypto.hash() is ~0.7 µs cheaper than createHash().update().digest() (buildStringToSign's
+  // sha256Hex) on a ~200-byte canonical request; the string is the same.
+  const stringToSign = SIGV4_ALGORITHM + '\n' + amzDate + '\n' + scope + '\n' + hash('sha256', canonicalRequest, 'hex');
+  const signature = hmacHex(signingKey, stringToSign);
   return {
     headers: {
       authorization:
@@ -136,6 +149,44 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequest {
     scope,
     amzDate,
   };
+}
+
+/** The sorted names of the headers the signer always signs: host, x-amz-content-sha256, x-amz-date. */
+const OWN_SIGNED_HEADERS = 'host;x-amz-content-sha256;x-amz-date';
+
+/**
+ * A load generator signs with one key, region and day for thousands of requests a second: remember the
+ * last scope and signing key rather than rebuilding the scope string and deriveSigningKey's cache-key
+ * string (and hashing it for the Map lookup) every time. Both are pure functions of their inputs.
+ */
+let lastScopeDay = '';
+let lastScopeRegion = '';
+let lastScopeService = '';
+let lastScope = '';
+function scopeOf(day: string, region: string, service: string): string {
+  if (day !== lastScopeDay || region !== lastScopeRegion || service !== lastScopeService) {
+    lastScope = credentialScope(day, region, service);
+    lastScopeDay = day;
+    lastScopeRegion = region;
+    lastScopeService = service;
+  }
+  return lastScope;
+}
+
+let lastKeySecret = '';
+let lastKeyDay = '';
+let lastKeyRegion = '';
+let lastKeyService = '';
+let lastKey: Buffer | undefined;
+function signingKeyOf(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+  if (lastKey === undefined || secretAccessKey !== lastKeySecret || day !== lastKeyDay || region !== lastKeyRegion || service !== lastKeyService) {
+    lastKey = deriveSigningKey(secretAccessKey, day, region, service);
+    lastKeySecret = secretAccessKey;
+    lastKeyDay = day;
+    lastKeyRegion = region;
+    lastKeyService = service;
+  }
+  return lastKey;
 }
 
 /**

@@ -3,8 +3,13 @@
 // copies: the AWS SDK tops out near 1,150 small PUT/s on this machine (DESIGN.md), so a benchmark through it
 // measures the SDK. Per request this costs one HMAC chain with a cached key plus one SHA-256 of the canonical
 // request (~10-20 µs).
+//
+// Client and server share this machine's two cores, so every µs the client spends per request is taken from
+// the server under test. Requests go through Pool.dispatch() with one small handler object rather than
+// Pool.request(), which builds a Readable body stream, an async iterator and several promises per request.
 
-import { Pool } from 'undici';
+import { Pool, util as undiciUtil } from 'undici';
+import type { Dispatcher } from 'undici';
 import { signRequest } from '../auth/sign-request.js';
 import { EMPTY_SHA256_HEX, UNSIGNED_PAYLOAD, canonicalQueryFromPairs, uriEncode } from '../auth/sigv4.js';
 
@@ -117,7 +122,16 @@ export class LightS3Client {
   }
 
   /** One request; resolves with any HTTP status (the caller decides what is an error), rejects on network failure. */
-  async send(spec: RequestSpec): Promise<S3Response> {
+  send(spec: RequestSpec): Promise<S3Response> {
+    // Not async: that would wrap this promise in another one. A throw while signing rejects via the executor.
+    return new Promise<S3Response>((resolve, reject) => {
+      const opts = this.dispatchOptions(spec);
+      this.pool.dispatch(opts, new ResponseCollector(spec.keepBody === true, resolve, reject));
+    });
+  }
+
+  /** Path, signed headers and body of one request, as Pool.dispatch() takes them. */
+  private dispatchOptions(spec: RequestSpec): Dispatcher.DispatchOptions {
     const keyPath = spec.key === undefined ? '' : uriEncode(spec.key, false);
     let path: string;
     let host: string;
@@ -128,7 +142,7 @@ export class LightS3Client {
       path = '/' + keyPath;
       host = spec.bucket + '.' + this.host;
     }
-    const query = spec.query ?? [];
+    const query = spec.query ?? NO_QUERY;
     const qs = query.length ? canonicalQueryFromPairs(query) : '';
     const payloadHash = spec.payloadHash ?? (spec.body && spec.body.length > 0 ? UNSIGNED_PAYLOAD : EMPTY_SHA256_HEX);
     let headers: Record<string, string>;
@@ -150,32 +164,7 @@ export class LightS3Client {
     }
     if (spec.body) headers['content-length'] = String(spec.body.length);
 
-    const t0 = performance.now();
-    const res = await this.pool.request({
-      method: spec.method,
-      path: qs ? path + '?' + qs : path,
-      headers,
-      body: spec.body,
-    });
-    const ttfbMs = performance.now() - t0;
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    let bytes = 0;
-    let text: string | undefined;
-    if (!ok || spec.keepBody) {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (kept < MAX_KEPT_BODY_BYTES) {
-          chunks.push(chunk);
-          kept += chunk.length;
-        }
-      }
-      text = Buffer.concat(chunks).subarray(0, MAX_KEPT_BODY_BYTES).toString('utf8');
-    } else {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) bytes += chunk.length;
-    }
-    return { status: res.statusCode, bytes, ttfbMs, headers: res.headers, text };
+    return { method: spec.method, path: qs ? path + '?' + qs : path, headers, body: spec.body };
   }
 
   /** send(), and throw S3Error unless 2xx. */
@@ -216,6 +205,78 @@ export class LightS3Client {
     return { keys, next: truncated && next ? decodeXml(next) : undefined, bytes: r.bytes };
   }
 }
+
+/**
+ * Receives one response through undici's dispatch handler interface and settles the send() promise.
+ *
+ * This uses the onConnect/onHeaders/onData/onComplete/onError form on purpose: it is what undici 7's
+ * HTTP/1 client calls natively. The newer onRequestStart/onResponse* form is adapted to it by wrapping
+ * every request in an UnwrapHandler plus a controller and parsing the trailers too — the allocations we
+ * are here to avoid. Bodies are counted and dropped, so onData never asks for backpressure (returns true).
+ */
+class ResponseCollector implements Dispatcher.DispatchHandler {
+  private readonly t0 = performance.now();
+  private status = 0;
+  private ttfbMs = 0;
+  private bytes = 0;
+  private headers: Record<string, string | string[] | undefined> = EMPTY_HEADERS;
+  /** Kept chunks (error or keepBody responses only), at most MAX_KEPT_BODY_BYTES of them plus one chunk. */
+  private chunks: Buffer[] | undefined;
+  private keptBytes = 0;
+  private settled = false;
+
+  constructor(
+    private readonly keepBody: boolean,
+    private readonly resolve: (r: S3Response) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // 1xx interim responses (103 Early Hints) come before the real one; Pool.request() skipped them too.
+    if (statusCode < 200) return true;
+    this.ttfbMs = performance.now() - this.t0;
+    this.status = statusCode;
+    // The same parser (and so the same shape: lower-case names, repeats as arrays) Pool.request() used.
+    this.headers = undiciUtil.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
+    if (this.keepBody || statusCode >= 300) this.chunks = [];
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    // A chunk is a view of one socket read, which Node allocates afresh and undici never reuses: safe to keep.
+    if (this.chunks !== undefined && this.keptBytes < MAX_KEPT_BODY_BYTES) {
+      this.chunks.push(chunk);
+      this.keptBytes += chunk.length;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    let text: string | undefined;
+    if (this.chunks !== undefined) {
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      text = all.subarray(0, MAX_KEPT_BODY_BYTES).toString('utf8');
+    }
+    this.resolve({ status: this.status, bytes: this.bytes, ttfbMs: this.ttfbMs, headers: this.headers, text });
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(err);
+  }
+}
+
+/** Most requests have no query; one shared (never mutated) empty list rather than a new one each. */
+const NO_QUERY: [string, string][] = [];
+
+/** Shared placeholder until headers arrive; never handed out (onComplete always follows onHeaders). */
+const EMPTY_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, string | string[] | undefined>;
 
 export function decodeXml(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#(\d+)|#x([0-9a-fA-F]+));/g, (_, name: string, dec?: string, hex?: string) => {
