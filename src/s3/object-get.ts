@@ -87,7 +87,9 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
     ctx.res.send(status, headers, '');
     return;
   }
-  await ctx.res.stream(status, headers, length, ctx.engine.readObject(meta, range));
+  // Borrowed chunks are views of the engine's pooled read blocks: stream() keeps each one until uWS has
+  // taken all of it and only then asks for the next (which returns the block), so no copy is needed.
+  await ctx.res.stream(status, headers, length, ctx.engine.readObject(meta, range, { borrowChunks: true }));
 }
 
 export function getObject(ctx: RequestContext): Promise<void> {
