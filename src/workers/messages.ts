@@ -120,10 +120,8 @@ export interface ReadJob {
   needMask: number;
 }
 
-export interface ReadOutcome {
-  bad: { index: number; reason: string }[];
-  ok: boolean;
-}
+/** What the worker found for one read item: the same shape the engine sees. */
+export type ReadOutcome = ReadResult;
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`worker message: ${what}`);
