@@ -146,6 +146,14 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     metrics.inFlightRequests.dec();
     const ms = performance.now() - ctx.startMs;
     const status = ctx.res.status || (ctx.aborted ? 499 : 0);
+    if (requestLines) logRequestLine(ctx, status, ms);
+    metrics.observeRequest(ctx.op, status, ms / 1000, ctx.bytesIn, ctx.res.bytesOut);
+    if (live.size === 0 && drainWaiter) drainWaiter();
+  }
+
+  /** One access-log line per request at info; at warn and above (benchmarks) not even built. */
+  const requestLines = log.isLevelEnabled('info');
+  function logRequestLine(ctx: RequestContext, status: number, ms: number): void {
     const line: Record<string, unknown> = {
       reqId: ctx.reqId,
       op: ctx.op,
@@ -161,8 +169,6 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     if (ctx.aborted) line['aborted'] = true;
     line['remote'] = ctx.remoteAddress;
     log.info(line, 'request');
-    metrics.observeRequest(ctx.op, status, ms / 1000, ctx.bytesIn, ctx.res.bytesOut);
-    if (live.size === 0 && drainWaiter) drainWaiter();
   }
 
   function runCleanups(ctx: RequestContext): void {
