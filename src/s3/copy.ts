@@ -9,6 +9,7 @@ import { evaluateCopySourceConditions } from './conditional.js';
 import { CHECKSUM_HEADERS, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { S3_NS, el, isoDate } from './xml.js';
 import { precheckWriteCondition, writeCondition } from './object-put.js';
+import { taggingDirective, tagsFromHeaders } from './tags.js';
 
 export interface CopySource {
   bucket: string;
@@ -75,6 +76,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
+  // Tags follow their own directive (default COPY, which ignores x-amz-tagging, as S3 does).
+  const tags = taggingDirective(h) === 'REPLACE' ? tagsFromHeaders(h) : meta.tags;
   const condition = writeCondition(ctx);
   precheckWriteCondition(ctx, bucket, key, condition);
   const req: CommitRequest = {
@@ -89,6 +92,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   };
   if (meta.checksumType) req.checksumType = meta.checksumType;
   if (meta.parts) req.parts = meta.parts;
+  if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;

@@ -9,6 +9,7 @@ import { applyResponseOverrides, objectHeaders, quoteEtag } from './object-meta.
 import { evaluateConditions } from './conditional.js';
 import { parseRange } from './range.js';
 import { httpDate } from './xml.js';
+import { tagCount } from './tags.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -77,6 +78,8 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   const headers = objectHeaders(ctx, meta, { wholeObject: range === undefined });
   if (!head) applyResponseOverrides(ctx, headers);
   if (partNumber !== undefined && meta.parts) headers['x-amz-mp-parts-count'] = meta.parts.length;
+  const tags = tagCount(meta);
+  if (tags !== undefined) headers['x-amz-tagging-count'] = tags;
   const length = range ? Math.max(0, range.end - range.start + 1) : size;
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
   if (head) {

@@ -9,6 +9,7 @@ import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders
 import { checksumsToRequest, planBody, streamBodyToWriter, verifyWritten } from './payload.js';
 import { etagMatches } from './conditional.js';
 import type { HeaderList } from '../http/response.js';
+import { tagsFromHeaders } from './tags.js';
 
 /** If-None-Match / If-Match on writes → the engine's atomic commit condition. */
 export function writeCondition(ctx: RequestContext): CommitRequest['condition'] | undefined {
@@ -46,6 +47,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const plan = planBody(ctx, { requireLength: true, maxBytes: limits.maxObjectSizeBytes });
   const system = systemMetaFromHeaders(ctx.headers);
   const user = userMetaFromHeaders(ctx.headers, limits.maxUserMetadataBytes);
+  // Validated before the body is read: a bad x-amz-tagging fails fast, with nothing written.
+  const tags = tagsFromHeaders(ctx.headers);
   const condition = writeCondition(ctx);
   precheckWriteCondition(ctx, bucket, key, condition);
 
@@ -65,6 +68,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyWritten(plan, data, received);
   const req: CommitRequest = { bucket, key, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, system, user, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
+  if (tags) req.tags = tags;
   if (condition) req.condition = condition;
   const meta = await ctx.engine.commitObject(req);
   const headers: HeaderList = { ETag: quoteEtag(meta.etag) };

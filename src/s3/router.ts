@@ -16,9 +16,9 @@ import {
   getBucketAcl,
   getBucketVersioning,
   getObjectAcl,
-  getObjectTagging,
   notImplemented,
 } from './subresources.js';
+import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.js';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -56,6 +56,9 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketVersioning', method: 'GET', scope: 'bucket', query: ['versioning'], handler: getBucketVersioning },
   { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
   { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
+  { op: 'GetBucketTagging', method: 'GET', scope: 'bucket', query: ['tagging'], handler: getBucketTagging },
+  { op: 'PutBucketTagging', method: 'PUT', scope: 'bucket', query: ['tagging'], handler: putBucketTagging },
+  { op: 'DeleteBucketTagging', method: 'DELETE', scope: 'bucket', query: ['tagging'], handler: deleteBucketTagging },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
@@ -76,6 +79,8 @@ export const ROUTES: Route[] = [
   // object sub-resources
   { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
+  { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },
+  { op: 'DeleteObjectTagging', method: 'DELETE', scope: 'object', query: ['tagging'], handler: deleteObjectTagging },
   { op: 'UnsupportedObjectSubresource', method: '*', scope: 'object', anyQuery: UNSUPPORTED_OBJECT_SUBRESOURCES, handler: notImplemented },
 
   // objects

@@ -8,13 +8,13 @@ import { S3_NS, el } from './xml.js';
 
 /** Bucket sub-resources that are recognised but not implemented (any method, unless routed before). */
 export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
-  'acl', 'policy', 'policyStatus', 'versioning', 'tagging', 'cors', 'lifecycle', 'website', 'logging', 'notification',
+  'acl', 'policy', 'policyStatus', 'versioning', 'cors', 'lifecycle', 'website', 'logging', 'notification',
   'replication', 'encryption', 'object-lock', 'ownershipControls', 'publicAccessBlock', 'accelerate', 'requestPayment',
   'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'versions', 'session', 'metadataTable',
 ] as const;
 
 export const UNSUPPORTED_OBJECT_SUBRESOURCES = [
-  'acl', 'tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'attributes', 'renameObject',
+  'acl', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'attributes', 'renameObject',
 ] as const;
 
 export async function notImplemented(ctx: RequestContext): Promise<void> {
@@ -44,11 +44,4 @@ export async function getObjectAcl(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
   if (!ctx.engine.headObject(b.name, key)) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
   sendXml(ctx, 200, aclXml(b.owner));
-}
-
-export async function getObjectTagging(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  const key = requireKey(ctx);
-  if (!ctx.engine.headObject(b.name, key)) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  sendXml(ctx, 200, `<Tagging xmlns="${S3_NS}"><TagSet/></Tagging>`);
 }

@@ -158,6 +158,8 @@ export interface ObjectMeta {
   checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
   /** Present for multipart objects (GetObject?partNumber=N, x-amz-mp-parts-count). */
   parts?: PartInfo[];
+  /** S3 object tags (absent when none). Changed by updateObjectTags without touching the data. */
+  tags?: Record<string, string>;
   layout: Layout;
 }
 
@@ -173,6 +175,8 @@ export interface CommitRequest {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
   checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
   parts?: PartInfo[];
+  /** Object tags to store with the object (none when absent or empty). */
+  tags?: Record<string, string>;
   /** Atomic with the commit: 'absent' = If-None-Match: *, otherwise the current ETag must equal it (If-Match). */
   condition?: { ifAbsent?: boolean; ifEtag?: string };
 }
@@ -227,6 +231,13 @@ export interface Engine {
    * Backpressure: the consumer pulls. Corrupt/missing shards are reconstructed; past m → StoreError('DataLoss').
    */
   readObject(meta: ObjectMeta, range?: ByteRange, options?: ReadOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Replaces the object's tags (undefined or {} removes them) with a new commit record pointing at the
+   * same layout: no data is rewritten. Decided synchronously against every earlier commit, so it applies
+   * to the current version and never resurrects an overwritten one. NoSuchBucket | NoSuchKey;
+   * PreconditionFailed when `expectSeq` is given and the current version is another one.
+   */
+  updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta>;
   /** Removes the index entry and appends a delete record. Returns false if there was nothing. */
   deleteObject(bucket: string, key: string): Promise<boolean>;
   /** Ordered by key (UTF-8 byte order), keys > after, starting with prefix. */

@@ -346,8 +346,25 @@ export class StrataEngine implements Engine {
     };
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
+    if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
     const settle = this.setPendingObject(req.bucket, req.key, meta, seq);
     await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(req.layout), req.layout, settle);
+    return meta;
+  }
+
+  async updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    // Same shape as relocate(): the version is decided here, synchronously, in commit order.
+    const cur = this.objectView(bucket, key);
+    if (!cur) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    if (expectSeq !== undefined && cur.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} changed`);
+    const seq = this.nextSeq();
+    const meta: ObjectMeta = { ...cur, seq };
+    if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
+    else delete meta.tags;
+    const settle = this.setPendingObject(bucket, key, meta, seq);
+    await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(meta.layout), meta.layout, settle);
     return meta;
   }
 

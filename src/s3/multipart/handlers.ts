@@ -4,6 +4,7 @@
 import type { ChecksumAlgorithm, Engine, WrittenData } from '../../store/api.js';
 import type { RequestContext } from '../../http/context.js';
 import type { HeaderList } from '../../http/response.js';
+import { tagsFromHeaders } from '../tags.js';
 import { S3Error } from '../errors.js';
 import { intParam, requireBucket, requireKey, sendXml } from '../common.js';
 import { S3_NS, el, isoDate, parseXml, text } from '../xml.js';
@@ -142,6 +143,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     checksumType = t;
   }
   const storageClass = h['x-amz-storage-class'];
+  const tags = tagsFromHeaders(h);
   const upload = await svc.create({
     bucket: ctx.bucket!,
     key,
@@ -151,6 +153,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ...(checksumType !== undefined ? { checksumType } : {}),
     ...(principal(ctx) !== undefined ? { owner: principal(ctx)! } : {}),
     ...(storageClass ? { storageClass } : {}),
+    ...(tags !== undefined ? { tags } : {}),
   });
   sendXml(
     ctx,

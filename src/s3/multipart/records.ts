@@ -33,6 +33,8 @@ export interface UploadRecord {
   checksumType?: ChecksumType;
   owner?: Principal;
   storageClass?: string;
+  /** x-amz-tagging of the Create request, validated then; applied to the object at completion. */
+  tags?: Record<string, string>;
 }
 
 export interface PartRecord {

@@ -47,6 +47,7 @@ export interface CreateUploadRequest {
   checksumType?: ChecksumType;
   owner?: Principal;
   storageClass?: string;
+  tags?: Record<string, string>;
 }
 
 export interface RequestedPart {
@@ -172,6 +173,7 @@ export class MultipartService {
       ...(req.checksumAlgorithm !== undefined ? { checksumAlgorithm: req.checksumAlgorithm, checksumType } : {}),
       ...(req.owner !== undefined ? { owner: req.owner } : {}),
       ...(req.storageClass !== undefined ? { storageClass: req.storageClass } : {}),
+      ...(req.tags !== undefined && Object.keys(req.tags).length > 0 ? { tags: req.tags } : {}),
     };
     await this.engine.putAux(NS_UPLOAD, upload.uploadId, upload);
     this.index.add(upload);
@@ -399,6 +401,7 @@ export class MultipartService {
           checksums,
           ...(upload.checksumType !== undefined ? { checksumType: upload.checksumType } : {}),
           parts,
+          ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
         }),
       ]);
