@@ -170,6 +170,13 @@ export class StrataEngine implements Engine {
     return out;
   }
 
+  /**
+   * Shard writes still in flight per layout a writer produced: finish() hands the layout out once its
+   * shards are queued, so the commit record joins them in the same writev; group commit awaits them
+   * before the window's fsyncs. Weak: a layout never committed (bad digest, aborted request) just goes.
+   */
+  private readonly layoutWrites = new WeakMap<Layout, Promise<void>>();
+
   private commit(type: RecordType, body: LogBody, drives: Iterable<number>, layout: Layout | undefined, settle: (ok: boolean) => void): Promise<void> {
     let appends: LogAppend[];
     let applied: LogBody;
@@ -185,6 +192,7 @@ export class StrataEngine implements Engine {
       seq: body.seq,
       appends,
       dependsOn: this.dependsOn(layout),
+      ...(layout && this.layoutWrites.has(layout) ? { dataWritten: this.layoutWrites.get(layout)! } : {}),
       apply: () => {
         applyRecord(this.db, type, applied);
         if (type === RecordType.BucketCreate || type === RecordType.BucketDelete || type === RecordType.BucketSettings) this.bucketCache.clear();

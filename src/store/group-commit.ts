@@ -20,6 +20,11 @@ export interface CommitEntry {
   appends: LogAppend[];
   /** Segments holding data the record points at (shards): they must be durable too. */
   dependsOn: Iterable<Segment>;
+  /**
+   * Shard writes of the layout that may still be in flight (a writer's finish() resolves once its shards
+   * are queued, so they share a writev with the record): awaited before any fsync of the window.
+   */
+  dataWritten?: Promise<void>;
   /** Index mutation, run inside the window's transaction in sequence order. */
   apply: () => void;
   /** Called whatever the outcome, after apply or failure (clears pending views). */
@@ -96,8 +101,12 @@ export class GroupCommit {
     let failure: unknown;
     const t0 = performance.now();
     try {
-      const writes: Promise<void>[] = [];
-      for (const w of batch) for (const a of w.entry.appends) writes.push(a.written);
+      // Appends of one tick share a promise per segment: collect each once.
+      const writes = new Set<Promise<void>>();
+      for (const w of batch) {
+        for (const a of w.entry.appends) writes.add(a.written);
+        if (w.entry.dataWritten) writes.add(w.entry.dataWritten);
+      }
       await Promise.all(writes);
       const toSync = new Set<Segment>();
       for (const w of batch) {

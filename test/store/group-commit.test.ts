@@ -102,4 +102,65 @@ describe('group commit durability', () => {
     await seg.sync();
     expect(fsyncs.calls()).toBe(2);
   });
+
+  it('a commit whose shard writes are still in flight fsyncs only after they completed', async () => {
+    const dir = await tempDir('strata-gc-');
+    dirs.push(dir);
+    const record = await segmentWithWrite(dir, 2);
+    const fd = fs.openSync(path.join(dir, 'seg-1.log'), 'w+');
+    fds.push(fd);
+    const shardSeg = new Segment(0, 1, fd, 0);
+    // The shard write is queued (its offset known, finish() resolved) but not complete.
+    let completeShard!: () => void;
+    const dataWritten = new Promise<void>((r) => (completeShard = r));
+    const order: string[] = [];
+    const gc = new GroupCommit(1, 256, { txn: (fn) => fn(), checkpoint: () => undefined });
+    const syncsBefore = { shard: 0 };
+    const realSync = shardSeg.sync.bind(shardSeg);
+    shardSeg.sync = () => {
+      syncsBefore.shard++;
+      order.push('sync');
+      return realSync();
+    };
+    const commit = gc.submit({
+      seq: 1,
+      appends: [{ segment: record.seg, end: record.end, written: Promise.resolve() }],
+      dependsOn: [shardSeg],
+      dataWritten,
+      apply: () => order.push('apply'),
+      settle: () => undefined,
+    });
+    await tick(30);
+    expect(syncsBefore.shard).toBe(0);
+    const { written } = shardSeg.append([Buffer.alloc(64, 7)], 64);
+    await written;
+    order.push('shard written');
+    completeShard();
+    await commit;
+    expect(order).toEqual(['shard written', 'sync', 'apply']);
+    expect(shardSeg.dirty).toBe(false);
+  });
+
+  it('a failed shard write fails the commit instead of acknowledging it', async () => {
+    const dir = await tempDir('strata-gc-');
+    dirs.push(dir);
+    const record = await segmentWithWrite(dir, 2);
+    let applied = false;
+    const gc = new GroupCommit(1, 256, { txn: (fn) => fn(), checkpoint: () => undefined });
+    const failed = Promise.reject(new Error('EIO on drive 3'));
+    failed.catch(() => undefined);
+    await expect(
+      gc.submit({
+        seq: 1,
+        appends: [{ segment: record.seg, end: record.end, written: Promise.resolve() }],
+        dependsOn: [],
+        dataWritten: failed,
+        apply: () => {
+          applied = true;
+        },
+        settle: () => undefined,
+      }),
+    ).rejects.toThrow(/EIO/);
+    expect(applied).toBe(false);
+  });
 });
