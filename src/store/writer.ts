@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { BlockLocation, ChecksumAlgorithm, ObjectWriter, ShardLocation, WriterOptions, WrittenData } from './api.js';
 import { StoreError } from './api.js';
-import { type Block, type BlockPool, shardBytesFor } from './block-pool.js';
+import { type Block, type BlockPool, copyIntoShared, shardBytesFor } from './block-pool.js';
 import { RECORD_HEADER_BYTES } from './record.js';
 import { slabAlloc } from './slab.js';
 import type { DriveSegments } from './segment.js';
@@ -87,7 +87,7 @@ export class Writer implements ObjectWriter {
         continue;
       }
       const n = Math.min(cap - this.fill, chunk.length - off);
-      this.current.bytes.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), this.fill);
+      copyIntoShared(this.current.bytes, off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
     }
@@ -196,8 +196,9 @@ export class Writer implements ObjectWriter {
       let iov: Uint8Array[];
       if (stage) {
         const rec = stage.subarray(i * recordBytes, (i + 1) * recordBytes);
-        rec.set(header, 0);
-        rec.set(payload, RECORD_HEADER_BYTES);
+        // Out of the shared block with a plain memcpy (see copyIntoShared).
+        rec.fill(header, 0, RECORD_HEADER_BYTES);
+        rec.fill(payload, RECORD_HEADER_BYTES, recordBytes);
         iov = [rec];
       } else iov = [header, payload];
       const { segment, offset, written } = drive.append(iov, recordBytes);
