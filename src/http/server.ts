@@ -14,7 +14,7 @@ import { Health } from '../observe/health.js';
 import { S3Error, renderErrorXml, toS3Error } from '../s3/errors.js';
 import { matchRoute, type Scope } from '../s3/router.js';
 import { assertObjectKey, decodePathComponent } from '../s3/names.js';
-import { authenticateRequest } from '../s3/auth-glue.js';
+import { authenticateRequest, deferBodyAuth } from '../s3/auth-glue.js';
 import { closeMultipart, multipartLimitsFrom, openMultipart } from '../s3/multipart/handlers.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { BodyError, BodyReader } from './body.js';
@@ -299,7 +299,8 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
         throw new S3Error('MethodNotAllowed', undefined, { details: { Method: ctx.method, ResourceType: target.scope.toUpperCase() } });
       }
       ctx.op = m.route.op;
-      ctx.auth = authenticateRequest(ctx, identities, target.vhostBucket);
+      // POST Object: the credentials are form fields; the handler authenticates after parsing them.
+      ctx.auth = m.route.authInBody ? deferBodyAuth(identities) : authenticateRequest(ctx, identities, target.vhostBucket);
       if (ctx.key !== undefined) assertObjectKey(ctx.key, limits.maxKeyBytes);
       const wait = admission.acquire();
       if (wait) {

@@ -7,6 +7,7 @@ import type { IdentityLookup } from '../auth/identities.js';
 import type { AuthInfo, RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { AwsChunkedDecoder, chunkedModeFor } from '../auth/chunked.js';
+import { verifyPostPolicy, type PostPolicyResult } from '../auth/post-policy.js';
 
 export interface ChunkDecoder {
   /** Synchronous: decoded payload goes to onData before push returns. Throws on bad framing/signature. */
@@ -42,4 +43,37 @@ export function createChunkDecoder(
     ...(mode.signing ? { signing: mode.signing } : {}),
     ...(opts.expectedDecodedLength !== undefined ? { expectedDecodedLength: opts.expectedDecodedLength } : {}),
   });
+}
+
+/** ctx.auth.raw of a request whose credentials are in its body (POST Object) until the handler verifies them. */
+interface DeferredBodyAuth {
+  kind: 'deferred-body-auth';
+  identities: IdentityLookup;
+}
+
+/** For routes with authInBody: nothing verified yet (no accessKeyId); authenticatePostForm does it. */
+export function deferBodyAuth(identities: IdentityLookup): AuthInfo {
+  const raw: DeferredBodyAuth = { kind: 'deferred-body-auth', identities };
+  return { payloadMode: 'unsigned', raw };
+}
+
+/** Form fields that say the form claims credentials (any case); none of them → anonymous. */
+const POST_CREDENTIAL_FIELDS = ['policy', 'x-amz-signature', 'x-amz-credential', 'x-amz-algorithm', 'signature', 'awsaccesskeyid'];
+
+/**
+ * POST Object: verify the form's SigV4 policy against the text fields (file part excluded, `key`
+ * already ${filename}-substituted). Anonymous → AccessDenied (Strata has no public-write buckets).
+ * Sets ctx.auth; returns the content-length range the handler must still enforce.
+ */
+export function authenticatePostForm(ctx: RequestContext, form: Readonly<Record<string, string>>, bucket: string): PostPolicyResult {
+  const pending = ctx.auth?.raw as DeferredBodyAuth | undefined;
+  if (pending?.kind !== 'deferred-body-auth') throw new Error('authenticatePostForm on a route without authInBody');
+  const names = Object.keys(form).map((k) => k.toLowerCase());
+  if (!names.some((n) => POST_CREDENTIAL_FIELDS.includes(n))) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (!names.includes('x-amz-algorithm') && (names.includes('awsaccesskeyid') || names.includes('signature'))) {
+    throw new S3Error('NotImplemented', 'POST policies signed with Signature Version 2 (AWSAccessKeyId, signature) are not supported; sign with AWS4-HMAC-SHA256.');
+  }
+  const r = verifyPostPolicy(form, bucket, pending.identities, { region: ctx.config.region, nowMs: Date.now() });
+  ctx.auth = { accessKeyId: r.accessKeyId, payloadMode: 'unsigned', raw: r };
+  return r;
 }

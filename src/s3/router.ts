@@ -9,6 +9,7 @@ import { putObject } from './object-put.js';
 import { getObject, headObject } from './object-get.js';
 import { deleteObject, deleteObjects } from './object-delete.js';
 import { copyObject } from './copy.js';
+import { postObject } from './post-object.js';
 import { listObjects } from './list.js';
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
@@ -44,6 +45,13 @@ export interface Route {
   anyQuery?: readonly string[];
   /** This request header must be present (CopyObject: x-amz-copy-source). */
   header?: string;
+  /** The request's media type (Content-Type before any ';', case-insensitive) must be this one. */
+  contentType?: string;
+  /**
+   * The credentials travel in the body (POST Object's form policy): the server skips header/query
+   * authentication and the handler authenticates once it has parsed the fields.
+   */
+  authInBody?: true;
   handler: S3Handler;
 }
 
@@ -63,6 +71,8 @@ export const ROUTES: Route[] = [
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
   { op: 'UnsupportedBucketSubresource', method: '*', scope: 'bucket', anyQuery: UNSUPPORTED_BUCKET_SUBRESOURCES, handler: notImplemented },
+  // browser-based upload: the form's policy is the credential (src/s3/post-object.ts)
+  { op: 'PostObject', method: 'POST', scope: 'bucket', contentType: 'multipart/form-data', authInBody: true, handler: postObject },
   { op: 'ListObjects', method: 'GET', scope: 'bucket', handler: listObjects },
   { op: 'CreateBucket', method: 'PUT', scope: 'bucket', handler: createBucket },
   { op: 'HeadBucket', method: 'HEAD', scope: 'bucket', handler: headBucket },
@@ -107,7 +117,15 @@ export function matchRoute(method: string, scope: Scope, query: ReadonlyMap<stri
     if (r.query && !r.query.every((q) => query.has(q))) continue;
     if (r.anyQuery && !r.anyQuery.some((q) => query.has(q))) continue;
     if (r.header && headers[r.header] === undefined) continue;
+    if (r.contentType && mediaType(headers['content-type']) !== r.contentType) continue;
     return { route: r };
   }
   return { methodNotAllowed: true };
+}
+
+/** 'Multipart/Form-Data; boundary=x' → 'multipart/form-data'. */
+function mediaType(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const semi = v.indexOf(';');
+  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
 }
