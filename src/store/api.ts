@@ -4,7 +4,7 @@
 // Shape of a PUT, as the HTTP layer sees it:
 //   const w = engine.createWriter({ checksums: ['CRC32'], expectedSizeBytes })
 //   w.write(chunk)  // synchronous copy into a pooled shared block; false => pause the client until w.onDrain
-//   const data = await w.finish()   // blocks encoded + appended to segments (NOT yet durable)
+//   const data = await w.finish()   // blocks encoded, shards queued for writing (NOT yet written or durable)
 //   ... S3 layer checks data.md5 / data.checksums / data.sha256 against what the client claimed ...
 //   const meta = await engine.commitObject({ bucket, key, data, ... })  // durable (group commit) + indexed
 // A writer that is aborted, or whose data is never committed, leaves only garbage in segments.

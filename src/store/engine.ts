@@ -287,6 +287,7 @@ export class StrataEngine implements Engine {
         k,
         m,
         seedHex: this.seedHex,
+        onLayout: (layout, written) => this.layoutWrites.set(layout, written),
       },
       options,
       shardDrives,

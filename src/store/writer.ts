@@ -2,7 +2,7 @@
 // each block (in order: the object's digest state travels from one block's task to the next), and
 // appends the k+m shards of every block straight from the shared block to the segments.
 import { createHash } from 'node:crypto';
-import type { BlockLocation, ChecksumAlgorithm, ObjectWriter, ShardLocation, WriterOptions, WrittenData } from './api.js';
+import type { BlockLocation, ChecksumAlgorithm, Layout, ObjectWriter, ShardLocation, WriterOptions, WrittenData } from './api.js';
 import { StoreError } from './api.js';
 import { type Block, type BlockPool, copyIntoShared, shardBytesFor } from './block-pool.js';
 import { RECORD_HEADER_BYTES } from './record.js';
@@ -30,6 +30,15 @@ export interface WriterContext {
   k: number;
   m: number;
   seedHex: string;
+  /**
+   * Told the layout finish() returns and a promise for its shard writes, which may still be in flight:
+   * the commit record then shares their writev, and group commit awaits them before fsyncing.
+   */
+  onLayout?: (layout: Layout, written: Promise<void>) => void;
+}
+
+function toStoreError(err: unknown): StoreError {
+  return err instanceof StoreError ? err : new StoreError('Internal', String(err), { cause: err });
 }
 
 export function emptyDigests(checksums: readonly ChecksumAlgorithm[], sha256Hex: boolean): FinalDigests {
@@ -219,9 +228,15 @@ export class Writer implements ObjectWriter {
       this.ctx.blockPool.release(this.current);
       this.current = undefined;
     }
-    await Promise.all(this.appends);
+    // Every block encoded and its shards queued (offsets known); the writes themselves may still be in
+    // flight — they are the commit's to await (onLayout), so its record can join their writev.
+    try {
+      await this.chain;
+    } catch (err) {
+      this.error ??= err;
+    }
     if (this.aborted) throw new StoreError('Aborted', 'writer aborted');
-    if (this.error !== undefined) throw this.error instanceof StoreError ? this.error : new StoreError('Internal', String(this.error), { cause: this.error });
+    if (this.error !== undefined) throw toStoreError(this.error);
     const digests = this.bytesWritten === 0 ? emptyDigests(this.checksums, this.options.sha256Hex === true) : this.digests!;
     const blocks = this.blocks as BlockLocation[];
     const data: WrittenData = {
@@ -236,6 +251,12 @@ export class Writer implements ObjectWriter {
       },
     };
     if (digests.sha256Hex !== undefined) data.sha256Hex = digests.sha256Hex;
+    const written = Promise.all(this.appends).then(() => {
+      if (this.error !== undefined) throw toStoreError(this.error);
+    });
+    // Observed by the commit; a layout never committed (bad digest, client gone) must not go unhandled.
+    written.catch(() => undefined);
+    this.ctx.onLayout?.(data.layout, written);
     return data;
   }
 
