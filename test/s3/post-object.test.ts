@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { sdkClient } from '../helpers/server-clients.js';
+import { minioClient, sdkClient } from '../helpers/server-clients.js';
+import { rawExchange } from '../helpers/server-raw.js';
 import { deriveSigningKey, formatAmzDate, hmacHex } from '../../src/auth/sigv4.js';
 import { POST_MAX_FIELDS } from '../../src/s3/post-object.js';
 
@@ -198,6 +199,55 @@ describe('POST Object with createPresignedPost forms', () => {
     const got = await readBack('sdk/ignored');
     expect(got.body.toString()).toBe('kept');
     expect(got.metadata).toEqual({});
+  });
+});
+
+describe('POST Object with minio-js presignedPostPolicy', () => {
+  it('a minio policy form uploads with its content type, metadata and length range', async () => {
+    const mc = minioClient(t);
+    const policy = mc.newPostPolicy();
+    policy.setBucket(B);
+    policy.setKey('minio/form.txt');
+    policy.setExpires(new Date(Date.now() + 600_000));
+    policy.setContentType('text/plain');
+    policy.setContentLengthRange(1, 1024);
+    policy.setUserMetaData({ origin: 'minio' });
+    const { postURL, formData } = await mc.presignedPostPolicy(policy);
+    const r = await postForm(postURL, formData as Fields, { data: 'from minio', type: 'text/plain' });
+    expect(r.status).toBe(204);
+    const got = await readBack('minio/form.txt');
+    expect(got.body.toString()).toBe('from minio');
+    expect(got.contentType).toBe('text/plain');
+    expect(got.metadata).toEqual({ origin: 'minio' });
+    await expectError(await postForm(postURL, formData as Fields, { data: randomBytes(1025) }), 400, 'EntityTooLarge');
+  });
+});
+
+describe('POST Object on a virtual-hosted bucket', () => {
+  it('Host: <bucket>.<domain> routes to the bucket; Location is the virtual-hosted URL', async () => {
+    const v = await startTestServer({ flags: { domain: 'localhost' } });
+    try {
+      const c = sdkClient(v);
+      await c.send(new CreateBucketCommand({ Bucket: 'vhost-post' }));
+      const { fields } = await createPresignedPost(c, { Bucket: 'vhost-post', Key: 'v/obj' });
+      c.destroy();
+      const fd = new FormData();
+      for (const [k, val] of Object.entries(fields)) fd.append(k, val);
+      fd.append('file', new Blob(['vhost bytes']), 'f');
+      const req = new Request(`${v.endpoint}/`, { method: 'POST', body: fd });
+      const body = Buffer.from(await req.arrayBuffer());
+      const r = await rawExchange(v.port, {
+        method: 'POST',
+        target: '/',
+        headers: { 'content-type': req.headers.get('content-type')!, host: `vhost-post.localhost:${v.port}`, 'content-length': String(body.length) },
+        body,
+      });
+      expect(r.status).toBe(204);
+      expect(r.headers['location']).toBe(`http://vhost-post.localhost:${v.port}/v/obj`);
+      expect(v.engine.headObject('vhost-post', 'v/obj')?.sizeBytes).toBe(11);
+    } finally {
+      await v.stop();
+    }
   });
 });
 
