@@ -108,7 +108,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   opt('logLevel', 'log-level', 'string', 'info', 'pino log level (trace, debug, info, warn, error, silent)'),
   opt('engine.blockSizeBytes', 'block-size-bytes', 'int', String(1 * MiB), 'Largest block a stream is cut into before erasure coding', 'bytes'),
   opt('engine.segmentSizeBytes', 'segment-size-bytes', 'int', String(1 * GiB), 'Segment file roll-over size', 'bytes'),
-  opt('engine.commitWindowMs', 'commit-window-ms', 'int', '2', 'Group commit window', 'ms'),
+  opt('engine.commitWindowMs', 'commit-window-ms', 'int', '0', 'Group commit: how long an idle log waits for more commits before flushing (0 = end of the event-loop turn; commits arriving during a flush always share the next one)', 'ms'),
   opt('engine.commitMaxBatch', 'commit-max-batch', 'int', '256', 'Group commit: flush early past this many commits', 'commits'),
   opt('engine.inFlightBudgetBytes', 'in-flight-budget-bytes', 'int', String(256 * MiB), 'Bytes held in shared blocks across all in-flight writes and reads', 'bytes'),
   opt('engine.workerThreads', 'worker-threads', 'int', () => String(Math.max(1, os.availableParallelism())), 'Piscina worker threads (default: number of cores)', 'threads'),

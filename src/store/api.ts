@@ -30,7 +30,7 @@ export interface EngineConfig {
   blockSizeBytes: number;
   /** A segment file is closed and a new one started past this size. Default 1 GiB. */
   segmentSizeBytes: number;
-  /** Group commit: how long the first write of a window may wait for company. Default 2 ms. */
+  /** Group commit: how long the first commit may wait for company when no flush is running. Default 0 (end of the event-loop turn). */
   commitWindowMs: number;
   /** Group commit: a window is flushed early once it holds this many commits. Default 256. */
   commitMaxBatch: number;

@@ -1,6 +1,10 @@
-// Group commit: commits that arrive within commitWindowMs (or until commitMaxBatch) share one
-// fdatasync per touched segment file and one LMDB transaction. Windows are flushed strictly one after
-// another, which makes index order equal sequence order. Segment.sync() decides whether a file needs an
+// Group commit: commits share one fdatasync per touched segment file and one LMDB transaction.
+// Leader/follower batching: when no flush is running, the window closes at the end of the current
+// event-loop turn (or after commitWindowMs, if set, to wait for company); commits that arrive while a
+// flush runs wait for it and then all go in the next one. So a lone writer pays no added delay and a
+// busy node batches as much as its fsync time lets it (a fixed 2 ms window cost ~20% of small-PUT
+// throughput at 16 clients). Windows are flushed strictly one after another, which makes index order
+// equal sequence order. Segment.sync() decides whether a file needs an
 // fsync (write/durable generations), so a concurrent fsync by someone else (compaction) can't make a
 // window skip the fsync its data needs.
 import { StoreError } from './api.js';
@@ -46,7 +50,7 @@ export interface GroupCommitHooks {
 
 export class GroupCommit {
   private window: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ready: Waiting[][] = [];
   private running = false;
   private idleWaiters: (() => void)[] = [];
@@ -63,13 +67,22 @@ export class GroupCommit {
     return new Promise<void>((resolve, reject) => {
       this.window.push({ entry, resolve, reject });
       if (this.window.length >= this.maxBatch) this.closeWindow();
-      else if (this.timer === undefined) this.timer = setTimeout(() => this.closeWindow(), this.windowMs);
+      // While a flush runs, the window waits for it: run() takes it as soon as the flush returns.
+      else if (!this.running && this.timer === undefined) {
+        this.timer = this.windowMs > 0 ? setTimeout(() => this.closeWindow(), this.windowMs) : setImmediate(() => this.closeWindow());
+      }
     });
   }
 
-  private closeWindow(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    if (this.windowMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+    else clearImmediate(this.timer as NodeJS.Immediate);
     this.timer = undefined;
+  }
+
+  private closeWindow(): void {
+    this.clearTimer();
     if (this.window.length === 0) return;
     this.ready.push(this.window);
     this.window = [];
@@ -80,8 +93,14 @@ export class GroupCommit {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.ready.length > 0) {
-        // Windows that closed while the previous flush ran are merged: one fsync covers them all.
+      for (;;) {
+        // Commits that arrived while the previous flush ran go together: one fsync covers them all.
+        if (this.window.length > 0) {
+          this.clearTimer();
+          this.ready.push(this.window);
+          this.window = [];
+        }
+        if (this.ready.length === 0) break;
         const batch = this.ready.flat();
         this.ready = [];
         await this.flush(batch);

@@ -18,7 +18,7 @@ export function defaultEngineConfig(dataDir: string): EngineConfig {
     erasure: { k: 4, m: 2 },
     blockSizeBytes: 1024 * 1024,
     segmentSizeBytes: 1024 * 1024 * 1024,
-    commitWindowMs: 2,
+    commitWindowMs: 0,
     commitMaxBatch: 256,
     inFlightBudgetBytes: 256 * 1024 * 1024,
     workerThreads: Math.max(1, os.availableParallelism()),
