@@ -4,6 +4,7 @@
 // Pure: the S3 layer parses the form (fields before the file part) and calls verifyPostPolicy; it then
 // enforces the returned content-length range on the file it receives.
 
+import { createHmac } from 'node:crypto';
 import { AuthError } from './errors.js';
 import type { Identity, IdentityLookup } from './identities.js';
 import { SIGV4_ALGORITHM, SIGV4_TERMINATOR, constantTimeEqual, deriveSigningKey, hmacHex, isLowerHex64, parseAmzDate } from './sigv4.js';
@@ -28,9 +29,9 @@ export interface PostPolicyResult {
   contentLengthRange?: { min: number; max: number };
 }
 
-/** Form fields never covered by the policy (AWS: x-amz-signature, file, policy, x-ignore-*). */
+/** Form fields never covered by the policy (AWS: the signature fields, file, policy, x-ignore-*). */
 function exempt(name: string): boolean {
-  return name === 'x-amz-signature' || name === 'file' || name === 'policy' || name.startsWith('x-ignore-');
+  return name === 'x-amz-signature' || name === 'awsaccesskeyid' || name === 'signature' || name === 'file' || name === 'policy' || name.startsWith('x-ignore-');
 }
 
 function denied(why: string): AuthError {
@@ -51,6 +52,17 @@ export function verifyPostPolicy(form: Readonly<Record<string, string>>, bucket:
   }
   f.set('bucket', bucket);
   const policyB64 = f.get('policy');
+  const { accessKeyId, identity } = f.has('x-amz-algorithm') || !f.has('awsaccesskeyid') ? authenticateV4Form(f, policyB64, identities, options) : authenticateV2Form(f, policyB64, identities);
+  return checkPolicy(f, policyB64!, accessKeyId, identity, options);
+}
+
+function checkPolicyText(policyB64: string | undefined): asserts policyB64 is string {
+  if (policyB64 === undefined) throw new AuthError('InvalidArgument', 'POST requires a policy field');
+  if (policyB64.length === 0 || policyB64.length > MAX_POLICY_BASE64_CHARS) throw new AuthError('InvalidArgument', 'policy is empty or too long');
+}
+
+/** AWS4-HMAC-SHA256 form: x-amz-credential / x-amz-date scope, signature = HMAC(signing key, policy). */
+function authenticateV4Form(f: Map<string, string>, policyB64: string | undefined, identities: IdentityLookup, options: PostPolicyOptions): { accessKeyId: string; identity: Identity } {
   const algorithm = f.get('x-amz-algorithm');
   const credential = f.get('x-amz-credential');
   const date = f.get('x-amz-date');
@@ -58,7 +70,7 @@ export function verifyPostPolicy(form: Readonly<Record<string, string>>, bucket:
   if (policyB64 === undefined || algorithm === undefined || credential === undefined || date === undefined || signature === undefined) {
     throw new AuthError('InvalidArgument', 'POST requires the policy, x-amz-algorithm, x-amz-credential, x-amz-date and x-amz-signature fields');
   }
-  if (policyB64.length === 0 || policyB64.length > MAX_POLICY_BASE64_CHARS) throw new AuthError('InvalidArgument', 'policy is empty or too long');
+  checkPolicyText(policyB64);
   if (algorithm !== SIGV4_ALGORITHM) throw new AuthError('InvalidArgument', 'x-amz-algorithm must be AWS4-HMAC-SHA256');
   if (!isLowerHex64(signature)) throw new AuthError('InvalidArgument', 'x-amz-signature must be 64 lower-case hex characters');
   const parts = credential.length <= 512 ? credential.split('/', 6) : [];
@@ -74,7 +86,28 @@ export function verifyPostPolicy(form: Readonly<Record<string, string>>, bucket:
   if (!constantTimeEqual(hmacHex(key, policyB64), signature)) {
     throw new AuthError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
   }
+  return { accessKeyId, identity };
+}
 
+/**
+ * Signature Version 2 form (AWSAccessKeyId, signature = base64 HMAC-SHA1(secret, policy)): what boto2,
+ * older SDKs and the ceph s3-tests POST cases send. Same policy rules as V4.
+ */
+function authenticateV2Form(f: Map<string, string>, policyB64: string | undefined, identities: IdentityLookup): { accessKeyId: string; identity: Identity } {
+  const accessKeyId = f.get('awsaccesskeyid')!;
+  const signature = f.get('signature');
+  if (signature === undefined) throw new AuthError('InvalidArgument', 'POST requires the policy, AWSAccessKeyId and signature fields');
+  checkPolicyText(policyB64);
+  const identity = identities.lookup(accessKeyId);
+  if (identity === undefined) throw new AuthError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+  const expected = createHmac('sha1', identity.secretAccessKey).update(policyB64, 'utf8').digest('base64');
+  if (!constantTimeEqual(expected, signature)) {
+    throw new AuthError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+  }
+  return { accessKeyId, identity };
+}
+
+function checkPolicy(f: Map<string, string>, policyB64: string, accessKeyId: string, identity: Identity, options: PostPolicyOptions): PostPolicyResult {
   // Only a signed policy is parsed: unauthenticated input never reaches JSON.parse.
   let policy: unknown;
   try {

@@ -61,7 +61,7 @@ export function deferBodyAuth(identities: IdentityLookup): AuthInfo {
 const POST_CREDENTIAL_FIELDS = ['policy', 'x-amz-signature', 'x-amz-credential', 'x-amz-algorithm', 'signature', 'awsaccesskeyid'];
 
 /**
- * POST Object: verify the form's SigV4 policy against the text fields (file part excluded, `key`
+ * POST Object: verify the form's policy (SigV4 or SigV2 signed) against the text fields (file part excluded, `key`
  * already ${filename}-substituted). Anonymous → AccessDenied (Strata has no public-write buckets).
  * Sets ctx.auth; returns the content-length range the handler must still enforce.
  */
@@ -70,9 +70,6 @@ export function authenticatePostForm(ctx: RequestContext, form: Readonly<Record<
   if (pending?.kind !== 'deferred-body-auth') throw new Error('authenticatePostForm on a route without authInBody');
   const names = Object.keys(form).map((k) => k.toLowerCase());
   if (!names.some((n) => POST_CREDENTIAL_FIELDS.includes(n))) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
-  if (!names.includes('x-amz-algorithm') && (names.includes('awsaccesskeyid') || names.includes('signature'))) {
-    throw new S3Error('NotImplemented', 'POST policies signed with Signature Version 2 (AWSAccessKeyId, signature) are not supported; sign with AWS4-HMAC-SHA256.');
-  }
   const r = verifyPostPolicy(form, bucket, pending.identities, { region: ctx.config.region, nowMs: Date.now() });
   ctx.auth = { accessKeyId: r.accessKeyId, payloadMode: 'unsigned', raw: r };
   return r;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as Minio from 'minio';
 import { AuthError } from '../../src/auth/errors.js';
@@ -93,5 +94,36 @@ describe('verifyPostPolicy', () => {
     for (const exp of ['', 'not a date', '2030-01-01T00:00:00Z'.repeat(10)]) {
       expect(code(() => verifyPostPolicy(form([{ bucket: 'b' }, ['eq', '$key', 'k']], { key: 'k' }, exp), 'b', identities, { region: REGION, nowMs: NOW }))).toBe('InvalidArgument');
     }
+  });
+});
+
+describe('verifyPostPolicy, Signature Version 2 forms', () => {
+  const opts = { region: REGION, nowMs: NOW };
+  function v2form(conditions: unknown[], fields: Record<string, string>, expiration = new Date(NOW + 3600_000).toISOString(), secret = SECRET): Record<string, string> {
+    const policy = Buffer.from(JSON.stringify({ expiration, conditions })).toString('base64');
+    const signature = createHmac('sha1', secret).update(policy).digest('base64');
+    return { ...fields, AWSAccessKeyId: AKID, policy, signature };
+  }
+  const conds = [{ bucket: 'photos' }, ['starts-with', '$key', 'foo'], { acl: 'private' }, ['starts-with', '$Content-Type', 'text/plain'], ['content-length-range', 0, 1024]];
+  const fields = { key: 'foo.txt', acl: 'private', 'Content-Type': 'text/plain' };
+
+  it('accepts a form signed with HMAC-SHA1 of the policy (boto2, ceph s3-tests)', () => {
+    const r = verifyPostPolicy(v2form(conds, fields), 'photos', identities, opts);
+    expect(r.accessKeyId).toBe(AKID);
+    expect(r.contentLengthRange).toEqual({ min: 0, max: 1024 });
+  });
+
+  it('rejects a wrong signature, an unknown key, an expired policy, an uncovered field and a failed condition', () => {
+    expect(code(() => verifyPostPolicy(v2form(conds, fields, undefined, 'wrong-secret'), 'photos', identities, opts))).toBe('SignatureDoesNotMatch');
+    expect(code(() => verifyPostPolicy({ ...v2form(conds, fields), AWSAccessKeyId: 'NOPE' }, 'photos', identities, opts))).toBe('InvalidAccessKeyId');
+    expect(code(() => verifyPostPolicy(v2form(conds, fields, new Date(NOW - 1).toISOString()), 'photos', identities, opts))).toBe('AccessDenied');
+    expect(code(() => verifyPostPolicy(v2form(conds, { ...fields, 'x-amz-meta-foo': 'bar' }), 'photos', identities, opts))).toBe('AccessDenied');
+    expect(code(() => verifyPostPolicy(v2form(conds, { ...fields, key: 'bar.txt' }), 'photos', identities, opts))).toBe('AccessDenied');
+    const noSig = v2form(conds, fields);
+    delete noSig['signature'];
+    expect(code(() => verifyPostPolicy(noSig, 'photos', identities, opts))).toBe('InvalidArgument');
+    const noPolicy = v2form(conds, fields);
+    delete noPolicy['policy'];
+    expect(code(() => verifyPostPolicy(noPolicy, 'photos', identities, opts))).toBe('InvalidArgument');
   });
 });

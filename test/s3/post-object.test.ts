@@ -3,7 +3,7 @@
 // or as raw multipart bytes. Success statuses, redirect, ${filename}, metadata, content-length-range,
 // every auth failure, malformed bodies, and that a rejected POST leaves no object behind.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -309,6 +309,32 @@ describe('POST Object with hand-built forms', () => {
   it('a missing bucket is NoSuchBucket once the policy verified', async () => {
     const f = handForm({ expiration: inAnHour(), conditions: [{ bucket: 'no-such-bucket' }, { key: 'k' }] });
     await expectError(await postForm(`${t.endpoint}/no-such-bucket`, { key: 'k', ...f }, { data: 'x' }), 404, 'NoSuchBucket');
+  });
+});
+
+describe('POST Object with Signature Version 2 forms (boto2, ceph s3-tests)', () => {
+  function v2Form(policy: unknown, secret = t.secretAccessKey): Fields {
+    const b64 = Buffer.from(JSON.stringify(policy)).toString('base64');
+    return { AWSAccessKeyId: t.accessKeyId, policy: b64, signature: createHmac('sha1', secret).update(b64).digest('base64') };
+  }
+  const policy = () => ({
+    expiration: inAnHour(),
+    conditions: [{ bucket: B }, ['starts-with', '$key', 'v2/'], { acl: 'private' }, ['starts-with', '$Content-Type', 'text/plain'], ['content-length-range', 0, 1024]],
+  });
+
+  it('uploads with the HMAC-SHA1 policy signature and reads back', async () => {
+    const r = await postForm(`${t.endpoint}/${B}`, { key: 'v2/foo.txt', acl: 'private', 'Content-Type': 'text/plain', ...v2Form(policy()) }, { data: 'bar' });
+    expect(r.status).toBe(204);
+    const back = await readBack('v2/foo.txt');
+    expect(back.body.toString()).toBe('bar');
+    expect(back.contentType).toBe('text/plain');
+  });
+
+  it('a wrong secret → 403 SignatureDoesNotMatch, a broken condition → 403 AccessDenied; nothing stored', async () => {
+    await expectError(await postForm(`${t.endpoint}/${B}`, { key: 'v2/bad.txt', acl: 'private', 'Content-Type': 'text/plain', ...v2Form(policy(), 'wrong') }, { data: 'x' }), 403, 'SignatureDoesNotMatch');
+    await expectError(await postForm(`${t.endpoint}/${B}`, { key: 'v2/bad2.txt', acl: 'public-read', 'Content-Type': 'text/plain', ...v2Form(policy()) }, { data: 'x' }), 403, 'AccessDenied');
+    expect(await exists('v2/bad.txt')).toBe(false);
+    expect(await exists('v2/bad2.txt')).toBe(false);
   });
 });
 
