@@ -23,6 +23,9 @@ interface OpSummary {
   p50Ms: Stat;
   p99Ms: Stat;
   errors: number;
+  /** Absent in JSON from before the server CPU was measured. */
+  serverCpuPct?: Stat;
+  clientCpuPct?: Stat;
 }
 interface CompareJson {
   workload: string;
@@ -71,7 +74,7 @@ for (const [op, size, concurrency, extra] of selected) {
   try {
     execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000 });
   } catch (err) {
-    rows.push(`| ${op} | ${size} | ${concurrency} | failed: ${(err as Error).message.split('\n')[0]} | | | | |`);
+    rows.push(`| ${op} | ${size} | ${concurrency} | failed: ${(err as Error).message.split('\n')[0]} | | | | | |`);
     continue;
   }
   const r = JSON.parse(readFileSync(json, 'utf8')) as CompareJson;
@@ -79,21 +82,22 @@ for (const [op, size, concurrency, extra] of selected) {
   const peer = Object.values(r.summary['s3rver'] ?? {})[0];
   const ratio = Object.values(r.ratios['s3rver'] ?? {})[0]?.opsPerSec;
   if (!strata || !peer || !ratio) {
-    rows.push(`| ${op} | ${size} | ${concurrency} | no summary in ${json} | | | | |`);
+    rows.push(`| ${op} | ${size} | ${concurrency} | no summary in ${json} | | | | | |`);
     continue;
   }
   // The compare reports s3rver/strata; the table wants strata/s3rver.
   const inv = (x: number) => (x > 0 ? 1 / x : NaN);
   const f = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const errs = strata.errors + peer.errors;
+  const cpu = (x: Stat | undefined) => (x && Number.isFinite(x.median) ? `${f(x.median)}%` : '-');
   rows.push(
-    `| ${op} | ${size} | ${concurrency} | ${f(strata.opsPerSec.median)} (${f(strata.mibPerSec.median, 1)} MiB/s) | ${f(peer.opsPerSec.median)} (${f(peer.mibPerSec.median, 1)} MiB/s) | **${f(inv(ratio.median), 2)}×** (${f(inv(ratio.max), 2)}..${f(inv(ratio.min), 2)}) | ${f(strata.p50Ms.median, 1)} / ${f(strata.p99Ms.median, 1)} | ${f(peer.p50Ms.median, 1)} / ${f(peer.p99Ms.median, 1)} |${errs ? ` errors: ${errs}` : ''}${r.clientBoundRuns ? ` client-bound runs: ${r.clientBoundRuns}` : ''}`,
+    `| ${op} | ${size} | ${concurrency} | ${f(strata.opsPerSec.median)} (${f(strata.mibPerSec.median, 1)} MiB/s) | ${f(peer.opsPerSec.median)} (${f(peer.mibPerSec.median, 1)} MiB/s) | **${f(inv(ratio.median), 2)}×** (${f(inv(ratio.max), 2)}..${f(inv(ratio.min), 2)}) | ${f(strata.p50Ms.median, 1)} / ${f(strata.p99Ms.median, 1)} | ${f(peer.p50Ms.median, 1)} / ${f(peer.p99Ms.median, 1)} | ${cpu(strata.serverCpuPct)} / ${cpu(peer.serverCpuPct)} / ${cpu(strata.clientCpuPct)} |${errs ? ` errors: ${errs}` : ''}${r.clientBoundRuns ? ` client-bound runs: ${r.clientBoundRuns}` : ''}`,
   );
 }
 
 console.log(`Strata vs s3rver — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, rounds ${rounds} × ${duration}, load at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('');
-console.log('| op | size | conc. | Strata ops/s (MiB/s) | s3rver ops/s (MiB/s) | Strata / s3rver, median (min..max) | Strata p50 / p99 ms | s3rver p50 / p99 ms |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| op | size | conc. | Strata ops/s (MiB/s) | s3rver ops/s (MiB/s) | Strata / s3rver, median (min..max) | Strata p50 / p99 ms | s3rver p50 / p99 ms | CPU: Strata / s3rver / client |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\nJSON per workload: ${outDir}`);

@@ -162,6 +162,7 @@ export const TARGET_FLAGS: FlagSpec[] = [
   { name: 'path-style', kind: 'bool', help: 'path-style requests (default for IP / localhost endpoints)' },
   { name: 'virtual-host', kind: 'bool', help: 'virtual-hosted-style requests (bucket.host)' },
   { name: 'anonymous', kind: 'bool', help: 'send unsigned requests' },
+  { name: 'server-pid', kind: 'string', arg: 'PID', help: 'pid of the local server process: its CPU (all threads) is reported next to the client\'s' },
 ];
 
 export const OUTPUT_FLAGS: FlagSpec[] = [
@@ -255,7 +256,13 @@ export function targetFromArgs(a: ParsedArgs, env: Record<string, string | undef
       throw new UsageError('no credentials: pass --access-key and --secret-key (or set STRATA_ACCESS_KEY / STRATA_SECRET_KEY), or --anonymous');
     }
   }
-  return { name, endpoint: url.origin, credentials, region: str(a, 'region') ?? 'us-east-1', pathStyle };
+  const target: Target = { name, endpoint: url.origin, credentials, region: str(a, 'region') ?? 'us-east-1', pathStyle };
+  const pid = str(a, 'server-pid');
+  if (pid !== undefined) {
+    if (!/^\d{1,10}$/.test(pid)) throw new UsageError(`--server-pid '${pid}' is not a pid`);
+    target.serverPid = Number(pid);
+  }
+  return target;
 }
 
 /** `name=URL,KEY,SECRET` → explicit target (always allowed: it is explicit). */

@@ -45,6 +45,10 @@ export interface CompareOpSummary {
   p50Ms: Spread;
   p99Ms: Spread;
   errors: number;
+  /** Server process CPU, % of one core (all threads), when the target is a local process. */
+  serverCpuPct: Spread;
+  /** The generator's own CPU, % of one core. */
+  clientCpuPct: Spread;
 }
 
 export interface CompareResult {
@@ -97,6 +101,8 @@ export function summarizeCompare(names: string[], runs: BenchResult[][]): Pick<C
         p50Ms: spread(per.map((s) => s?.latencyMs.p50 ?? NaN)),
         p99Ms: spread(per.map((s) => s?.latencyMs.p99 ?? NaN)),
         errors: per.reduce((a, s) => a + (s?.errors ?? 0), 0),
+        serverCpuPct: spread(runs.map((round) => round[t]!.server?.cpuPctOfOneCore ?? NaN)),
+        clientCpuPct: spread(runs.map((round) => round[t]!.client.cpuPctOfOneCore)),
       };
     }
     if (t === 0) return;
@@ -139,7 +145,7 @@ export async function runCompare(a: ParsedArgs, hooks: RunHooks): Promise<Compar
         info(`starting a throwaway ${p.builtin} for target '${p.name}'`);
         const peer = p.builtin === 's3rver' ? await startS3rverPeer({ name: p.name }) : await startStrataNode({ name: p.name, flags: multi(a, 'strata-flag') });
         peers.push(peer);
-        targets.push(peer.target);
+        targets.push(peer.pid === undefined ? peer.target : { ...peer.target, serverPid: peer.pid });
         kinds.push({ name: p.name, endpoint: peer.target.endpoint, kind: p.builtin });
       } else {
         targets.push(p);
@@ -182,10 +188,12 @@ export function formatCompareReport(r: CompareResult): string {
   const rows: string[][] = [];
   for (const t of r.targets) {
     for (const [op, s] of Object.entries(r.summary[t.name] ?? {})) {
-      rows.push([t.name, op, num(s.opsPerSec.median), `${num(s.opsPerSec.min)}..${num(s.opsPerSec.max)}`, num(s.mibPerSec.median, 2), ms(s.p50Ms.median), ms(s.p99Ms.median), String(s.errors)]);
+      const cpu = (x: Spread) => (Number.isFinite(x.median) ? `${x.median.toFixed(0)}%` : '-');
+      rows.push([t.name, op, num(s.opsPerSec.median), `${num(s.opsPerSec.min)}..${num(s.opsPerSec.max)}`, num(s.mibPerSec.median, 2), ms(s.p50Ms.median), ms(s.p99Ms.median), cpu(s.serverCpuPct), cpu(s.clientCpuPct), String(s.errors)]);
     }
   }
-  out.push(table(['target', 'op', 'ops/s (median)', 'ops/s min..max', 'MiB/s', 'p50 ms', 'p99 ms', 'errors'], rows, 2));
+  out.push(table(['target', 'op', 'ops/s (median)', 'ops/s min..max', 'MiB/s', 'p50 ms', 'p99 ms', 'server CPU', 'client CPU', 'errors'], rows, 2));
+  out.push('(CPU: % of one core over the measured phase, medians; server = every thread of the node process)');
   const base = r.targets[0]!.name;
   const ratioRows: string[][] = [];
   for (const [name, perOp] of Object.entries(r.ratios)) {

@@ -101,7 +101,9 @@ function runTable(r: BenchResult): string {
 
 function clientLine(r: BenchResult): string {
   const c = r.client;
-  return `Generator: CPU ${c.cpuPctOfOneCore.toFixed(0)}% of one core (${c.cpuPctOfMachine.toFixed(0)}% of ${c.cores} cores), event loop busy ${(c.eventLoopUtilization * 100).toFixed(0)}%, loop delay p99 ${c.eventLoopDelayP99Ms.toFixed(1)} ms.`;
+  const s = r.server;
+  const server = s ? ` Server (pid ${s.pid}): CPU ${s.cpuPctOfOneCore.toFixed(0)}% of one core (${s.cpuPctOfMachine.toFixed(0)}% of ${s.cores} cores, all threads).` : '';
+  return `Generator: CPU ${c.cpuPctOfOneCore.toFixed(0)}% of one core (${c.cpuPctOfMachine.toFixed(0)}% of ${c.cores} cores), event loop busy ${(c.eventLoopUtilization * 100).toFixed(0)}%, loop delay p99 ${c.eventLoopDelayP99Ms.toFixed(1)} ms.${server}`;
 }
 
 export function renderRunHtml(r: BenchResult): string {

@@ -44,6 +44,7 @@ export function formatRunReport(r: BenchResult): string {
   const errs = Object.entries(r.ops).flatMap(([op, s]) => Object.entries(s.errorsByCode).map(([code, n]) => `${op} ${code} ×${n}`));
   if (errs.length) out.push(`errors: ${errs.join(', ')}`);
   out.push(formatClientUsage(r));
+  if (r.server) out.push(`server: pid ${r.server.pid}, CPU ${r.server.cpuPctOfOneCore.toFixed(0)}% of one core (${r.server.cpuPctOfMachine.toFixed(0)}% of ${r.server.cores} cores, all threads)`);
   const m = r.machine;
   out.push(`machine: ${m.cpus} CPU(s) ${m.cpuModel}, Node ${m.node}, load average at start ${m.loadAverage.join(' / ')}`);
   for (const n of r.notes) out.push(`note: ${n}`);

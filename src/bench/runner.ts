@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BodyPool, type Body } from './bodies.js';
+import { measureServerCpu, type ServerCpu } from './server-cpu.js';
 import { LightS3Client, S3Error, escapeXml, networkErrorCode, s3ErrorCode, UNSIGNED_PAYLOAD, EMPTY_SHA256_HEX, type Credentials } from './client.js';
 import { MixSelector, type MixEntry, type MixOp } from './mix.js';
 import { createRng, type Rng } from './random.js';
@@ -24,6 +25,8 @@ export interface Target {
   credentials?: Credentials;
   region: string;
   pathStyle: boolean;
+  /** A local server process (a peer the harness started, or --server-pid): its CPU is measured too. */
+  serverPid?: number;
 }
 
 export interface Workload {
@@ -97,6 +100,8 @@ export interface BenchResult {
   ops: Record<string, OpSummary>;
   timeline: { seconds: number; perOp: Record<string, TimelineSeries> };
   client: ClientUsage;
+  /** CPU of the server process over the measured phase, when it is local and its pid is known. */
+  server?: ServerCpu;
   prepare: { objects: number; elapsedMs: number };
   cleanup: { deleted: number; errors: number; elapsedMs: number; bucketDeleted: boolean; skipped: boolean };
   notes: string[];
@@ -426,6 +431,7 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
     const recorder = new Recorder();
     const phase: Phase = { recorder, deadlineMs: recorder.startMs + durationMs, opsLimit, issued: 0, stop: undefined };
     const cpu0 = process.cpuUsage();
+    const serverCpu = measureServerCpu(target.serverPid);
     const elu0 = performance.eventLoopUtilization();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -433,6 +439,7 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
     const elapsedMs = await runPhase(phase, 'run', opFor);
     delay.disable();
     const cpu = process.cpuUsage(cpu0);
+    const server = serverCpu(elapsedMs);
     const elu = performance.eventLoopUtilization(elu0);
     const stoppedBy: BenchResult['stoppedBy'] =
       phase.stop ??
@@ -457,6 +464,13 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
       notes.push(
         `the generator's event loop was busy ${(elu.utilization * 100).toFixed(0)}% of the time (CPU ${cpuPctOfOneCore.toFixed(0)}% of one core): ` +
           'the client may be the limit — lower the concurrency, or run the generator on another machine',
+      );
+    }
+
+    if (server && elapsedMs >= 1000 && server.cpuPctOfMachine + usage.cpuPctOfMachine > 90) {
+      notes.push(
+        `server (${server.cpuPctOfMachine.toFixed(0)}%) and client (${usage.cpuPctOfMachine.toFixed(0)}%) together used the machine's ${server.cores} cores: ` +
+          'the numbers are CPU-bound on this machine, not limited by the disk',
       );
     }
 
@@ -497,6 +511,7 @@ export async function runBench(target: Target, w: Workload, hooks: RunHooks = {}
       ops: sum.ops,
       timeline: { seconds: sum.seconds, perOp: sum.timeline },
       client: usage,
+      ...(server ? { server } : {}),
       prepare,
       cleanup,
       notes,
