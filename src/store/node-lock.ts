@@ -13,6 +13,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { StoreError } from './api.js';
 
+/**
+ * How long a busy lock is retried before giving up. A node restarted the instant its predecessor was
+ * SIGKILLed (a supervisor, a crash drill) can find the socket still bound for the few milliseconds the
+ * kernel takes to tear the dead process down; a second node that is really running still fails.
+ */
+export const LOCK_BUSY_RETRY_MS = 3_000;
+const LOCK_RETRY_INTERVAL_MS = 50;
+
 export interface NodeLock {
   release(): Promise<void>;
 }
@@ -60,7 +68,11 @@ export async function lockDirectories(dirs: readonly string[]): Promise<NodeLock
       // Never created here: a missing drive directory means an offline drive to the engine. It is locked
       // by its absolute path, so a node that creates it later still holds it.
       const name = socketName(await fsp.realpath(dir).catch(() => path.resolve(dir)));
-      const got = await bindExclusive(name);
+      let got = await bindExclusive(name);
+      for (const until = Date.now() + LOCK_BUSY_RETRY_MS; got === 'busy' && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, LOCK_RETRY_INTERVAL_MS));
+        got = await bindExclusive(name);
+      }
       if (got === 'busy') {
         const pid = await holderPid(name);
         throw new StoreError('Unavailable', `${dir} is in use by another Strata process (pid ${pid}): one node per drive set`);

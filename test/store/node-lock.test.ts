@@ -71,6 +71,26 @@ describe('drive-set lock', () => {
     const lock = await lockDirectories([dir]);
     await lock.release();
   });
+
+  it('a node restarted the instant its predecessor was SIGKILLed gets the lock (no wait for the reaper)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const lockModule = new URL('../../dist/src/store/node-lock.js', import.meta.url).href;
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `const { lockDirectories } = await import(${JSON.stringify(lockModule)}); await lockDirectories([${JSON.stringify(dir)}]); console.log('locked'); setInterval(() => {}, 1000);`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => (d.toString().includes('locked') ? resolve() : undefined));
+      child.once('exit', (code) => reject(new Error(`lock child exited early (${code})`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    const lock = await lockDirectories([dir]);
+    await lock.release();
+    await exited;
+  });
 });
 
 describe('listen port', () => {
