@@ -9,7 +9,7 @@
 //
 // Both ends check the layout: item counts, field ranges and the exact byte length consumed.
 import type { ChecksumAlgorithm } from '../store/api.js';
-import type { EncodeItem, EncodeResult, FinalDigests, HashState, ReadItem, ReadResult } from './tasks.js';
+import type { EncodeGeometry, EncodeItem, EncodeResult, FinalDigests, HashState, ReadItem, ReadResult } from './tasks.js';
 
 export const XXH64_BYTES = 8;
 const MD5_BYTES = 16;
@@ -74,14 +74,7 @@ export interface ReadTask {
 export type ReadReply = { ok: Uint8Array; bad: { item: number; index: number; reason: string }[] } | undefined;
 
 /** Worker-side view of one encode item: what the task needs, with the options as flags. */
-export interface EncodeJob {
-  sab: SharedArrayBuffer;
-  dataBytes: number;
-  shardBytes: number;
-  k: number;
-  m: number;
-  parityOffset: number;
-  headerOffset: number;
+export interface EncodeJob extends EncodeGeometry {
   seed: bigint;
   flags: number;
   state?: HashState;

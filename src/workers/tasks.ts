@@ -18,7 +18,8 @@ export interface FinalDigests {
   sha256Hex?: string;
 }
 
-export interface EncodeItem {
+/** Where one block's data, parity and record headers sit in its shared buffer. */
+export interface EncodeGeometry {
   sab: SharedArrayBuffer;
   dataBytes: number;
   shardBytes: number;
@@ -26,6 +27,9 @@ export interface EncodeItem {
   m: number;
   parityOffset: number;
   headerOffset: number;
+}
+
+export interface EncodeItem extends EncodeGeometry {
   /** Node seed as 16 hex digits (record header hash seed). */
   seed: string;
   first: boolean;

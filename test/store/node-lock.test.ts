@@ -1,6 +1,6 @@
 // One process per drive set, one listener per port: a second node on the same drives must refuse to
 // open (two appenders would corrupt the segments), and the lock must vanish with a kill -9'd holder.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEngine, StoreError } from '../../src/store/index.js';
@@ -12,6 +12,21 @@ import { startTestServer } from '../helpers/server.js';
 import { tempDir, testConfig } from '../helpers/engine.js';
 
 const dirs: string[] = [];
+
+/** A child process that takes the lock on `dir` and holds it until killed. */
+async function lockInChild(dir: string): Promise<ChildProcess> {
+  const lockModule = new URL('../../dist/src/store/node-lock.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `const { lockDirectories } = await import(${JSON.stringify(lockModule)}); await lockDirectories([${JSON.stringify(dir)}]); console.log('locked'); setInterval(() => {}, 1000);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => (d.toString().includes('locked') ? resolve() : undefined));
+    child.once('exit', (code) => reject(new Error(`lock child exited early (${code})`)));
+  });
+  return child;
+}
 afterAll(async () => {
   await Promise.all(dirs.map((d) => fsp.rm(d, { recursive: true, force: true })));
 });
@@ -51,17 +66,8 @@ describe('drive-set lock', () => {
   it('is released by the kernel when the holder is killed with SIGKILL', async () => {
     const dir = await tempDir();
     dirs.push(dir);
-    const lockModule = new URL('../../dist/src/store/node-lock.js', import.meta.url).href;
-    const child = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', `const { lockDirectories } = await import(${JSON.stringify(lockModule)}); await lockDirectories([${JSON.stringify(dir)}]); console.log('locked'); setInterval(() => {}, 1000);`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = await lockInChild(dir);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => (d.toString().includes('locked') ? resolve() : undefined));
-        child.once('exit', (code) => reject(new Error(`lock child exited early (${code})`)));
-      });
       await expect(lockDirectories([dir])).rejects.toThrow(new RegExp(`pid ${child.pid}`));
     } finally {
       const exited = new Promise((r) => child.once('exit', r));
@@ -75,16 +81,7 @@ describe('drive-set lock', () => {
   it('a node restarted the instant its predecessor was SIGKILLed gets the lock (no wait for the reaper)', async () => {
     const dir = await tempDir();
     dirs.push(dir);
-    const lockModule = new URL('../../dist/src/store/node-lock.js', import.meta.url).href;
-    const child = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', `const { lockDirectories } = await import(${JSON.stringify(lockModule)}); await lockDirectories([${JSON.stringify(dir)}]); console.log('locked'); setInterval(() => {}, 1000);`],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => (d.toString().includes('locked') ? resolve() : undefined));
-      child.once('exit', (code) => reject(new Error(`lock child exited early (${code})`)));
-    });
+    const child = await lockInChild(dir);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     const lock = await lockDirectories([dir]);
