@@ -7,7 +7,7 @@ import { intParam, ownerXml, requireBucket, sendXml } from './common.js';
 import { afterFromMarker, decodeContinuationToken, encodeContinuationToken, listPage, urlEncodeKey, type ListPage } from './list-page.js';
 import { S3_NS, el, isoDate } from './xml.js';
 
-interface ListInputs {
+export interface ListInputs {
   bucket: string;
   prefix: string;
   delimiter: string | undefined;
@@ -16,7 +16,7 @@ interface ListInputs {
   owner: string;
 }
 
-function inputs(ctx: RequestContext): ListInputs {
+export function listInputs(ctx: RequestContext): ListInputs {
   const b = requireBucket(ctx);
   const enc = ctx.query.get('encoding-type');
   if (enc !== undefined && enc.toLowerCase() !== 'url') throw new S3Error('InvalidEncodingType', undefined, { details: { ArgumentName: 'encoding-type', ArgumentValue: enc } });
@@ -31,7 +31,7 @@ function inputs(ctx: RequestContext): ListInputs {
   };
 }
 
-function run(ctx: RequestContext, i: ListInputs, after: string | undefined): ListPage<ObjectMeta> {
+export function listRun(ctx: RequestContext, i: ListInputs, after: string | undefined): ListPage<ObjectMeta> {
   const p: { prefix: string; delimiter?: string; maxKeys: number; after?: string } = { prefix: i.prefix, maxKeys: i.maxKeys };
   if (i.delimiter !== undefined) p.delimiter = i.delimiter;
   if (after !== undefined) p.after = after;
@@ -52,7 +52,7 @@ function contentsXml(page: ListPage<ObjectMeta>, i: ListInputs, withOwner: boole
 }
 
 export async function listObjectsV2(ctx: RequestContext): Promise<void> {
-  const i = inputs(ctx);
+  const i = listInputs(ctx);
   const token = ctx.query.get('continuation-token');
   const startAfter = ctx.query.get('start-after');
   let after: string | undefined;
@@ -63,7 +63,7 @@ export async function listObjectsV2(ctx: RequestContext): Promise<void> {
   } else if (startAfter !== undefined && startAfter !== '') {
     after = startAfter;
   }
-  const page = run(ctx, i, after);
+  const page = listRun(ctx, i, after);
   const enc = (s: string): string => (i.encodeUrl ? urlEncodeKey(s) : s);
   const fetchOwner = (ctx.query.get('fetch-owner') ?? '').toLowerCase() === 'true';
   let xml = `<ListBucketResult xmlns="${S3_NS}">${el('Name', i.bucket)}${el('Prefix', enc(i.prefix))}`;
@@ -80,9 +80,9 @@ export async function listObjectsV2(ctx: RequestContext): Promise<void> {
 }
 
 export async function listObjectsV1(ctx: RequestContext): Promise<void> {
-  const i = inputs(ctx);
+  const i = listInputs(ctx);
   const marker = ctx.query.get('marker') ?? '';
-  const page = run(ctx, i, afterFromMarker(marker === '' ? undefined : marker, i.prefix, i.delimiter));
+  const page = listRun(ctx, i, afterFromMarker(marker === '' ? undefined : marker, i.prefix, i.delimiter));
   const enc = (s: string): string => (i.encodeUrl ? urlEncodeKey(s) : s);
   let xml = `<ListBucketResult xmlns="${S3_NS}">${el('Name', i.bucket)}${el('Prefix', enc(i.prefix))}${el('Marker', enc(marker))}`;
   // S3 sends NextMarker only with a delimiter; without one, clients use the last Key.

@@ -4,6 +4,7 @@
 import type { RequestContext } from '../http/context.js';
 import { S3Error, toS3Error } from './errors.js';
 import { requireBucket, requireKey, sendXml } from './common.js';
+import { NULL_VERSION_ID, requireNullVersion } from './list-versions.js';
 import { assertObjectKey } from './names.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseDeleteRequest } from './xml.js';
@@ -14,8 +15,10 @@ export const DELETE_OBJECTS_CONCURRENCY = 64;
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
   const bucket = requireBucket(ctx).name;
+  // A version id other than "null" cannot name anything in an unversioned bucket: never delete for it.
+  requireNullVersion(ctx);
   await ctx.engine.deleteObject(bucket, key);
-  ctx.res.send(204, {}, '');
+  ctx.res.send(204, ctx.query.get('versionId') !== undefined ? { 'x-amz-version-id': NULL_VERSION_ID } : {}, '');
 }
 
 export async function deleteObjects(ctx: RequestContext): Promise<void> {
@@ -33,6 +36,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
       batch.map(async (o, i) => {
         try {
           assertObjectKey(o.key, limits.maxKeyBytes);
+          if (o.versionId !== undefined && o.versionId !== NULL_VERSION_ID) throw new S3Error('InvalidArgument', 'Invalid version id specified');
           await ctx.engine.deleteObject(bucket, o.key);
           if (!req.quiet) results[base + i] = `<Deleted>${el('Key', o.key)}${el('VersionId', o.versionId)}</Deleted>`;
         } catch (err) {

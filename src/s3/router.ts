@@ -11,6 +11,7 @@ import { deleteObject, deleteObjects } from './object-delete.js';
 import { copyObject } from './copy.js';
 import { postObject } from './post-object.js';
 import { listObjects } from './list.js';
+import { listObjectVersions } from './list-versions.js';
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
@@ -69,6 +70,7 @@ export const ROUTES: Route[] = [
   { op: 'DeleteBucketTagging', method: 'DELETE', scope: 'bucket', query: ['tagging'], handler: deleteBucketTagging },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
+  { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },
   // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
   { op: 'UnsupportedBucketSubresource', method: '*', scope: 'bucket', anyQuery: UNSUPPORTED_BUCKET_SUBRESOURCES, handler: notImplemented },
   // browser-based upload: the form's policy is the credential (src/s3/post-object.ts)

@@ -10,7 +10,7 @@ import { S3_NS, el } from './xml.js';
 export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   'acl', 'policy', 'policyStatus', 'versioning', 'cors', 'lifecycle', 'website', 'logging', 'notification',
   'replication', 'encryption', 'object-lock', 'ownershipControls', 'publicAccessBlock', 'accelerate', 'requestPayment',
-  'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'versions', 'session', 'metadataTable',
+  'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'session', 'metadataTable',
 ] as const;
 
 export const UNSUPPORTED_OBJECT_SUBRESOURCES = [

@@ -1,0 +1,128 @@
+// ListObjectVersions and version ids on Strata's unversioned buckets, through the real server and the
+// AWS SDK v3: every object is one "null" version; a version id that is not "null" never deletes.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { sdkClient } from '../helpers/server-clients.js';
+
+let t: TestServer;
+let s3: S3Client;
+const B = 'versions-bucket';
+const KEYS = ['a/1', 'a/2', 'b/1', 'c', 'd', 'é/x'];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  s3 = sdkClient(t);
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  for (const k of KEYS) await s3.send(new PutObjectCommand({ Bucket: B, Key: k, Body: `body of ${k}` }));
+});
+afterAll(async () => {
+  s3?.destroy();
+  await t?.stop();
+});
+
+async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as S3ServiceException;
+    return { name: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected an error');
+}
+
+describe('ListObjectVersions on an unversioned bucket', () => {
+  it('lists every object once as the latest "null" version, with size, ETag and owner; no delete markers', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B }));
+    expect(r.Versions?.map((v) => v.Key)).toEqual(KEYS);
+    for (const v of r.Versions ?? []) {
+      expect(v.VersionId).toBe('null');
+      expect(v.IsLatest).toBe(true);
+      expect(v.Size).toBe(Buffer.byteLength(`body of ${v.Key}`));
+      expect(v.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+      expect(v.Owner?.ID).toBeTruthy();
+      expect(v.StorageClass).toBe('STANDARD');
+    }
+    expect(r.DeleteMarkers ?? []).toEqual([]);
+    expect(r.IsTruncated).toBe(false);
+  });
+
+  it('prefix and delimiter roll keys up into common prefixes', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B, Delimiter: '/' }));
+    expect(r.Versions?.map((v) => v.Key)).toEqual(['c', 'd']);
+    expect(r.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['a/', 'b/', 'é/']);
+    const a = await s3.send(new ListObjectVersionsCommand({ Bucket: B, Prefix: 'a/' }));
+    expect(a.Versions?.map((v) => v.Key)).toEqual(['a/1', 'a/2']);
+  });
+
+  it('pages with MaxKeys and KeyMarker / VersionIdMarker, each key exactly once', async () => {
+    const seen: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B, MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      seen.push(...(r.Versions ?? []).map((v) => v.Key!));
+      if (!r.IsTruncated) break;
+      expect(r.NextKeyMarker).toBeTruthy();
+      expect(r.NextVersionIdMarker).toBe('null');
+      keyMarker = r.NextKeyMarker;
+      versionIdMarker = r.NextVersionIdMarker;
+    }
+    expect(seen).toEqual(KEYS);
+  });
+
+  it('encoding-type=url percent-encodes keys and prefixes (the SDK hands them over as sent)', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B, Prefix: 'é', EncodingType: 'url' }));
+    expect(r.EncodingType).toBe('url');
+    expect(r.Versions?.map((v) => v.Key)).toEqual(['%C3%A9/x']);
+    expect(r.Prefix).toBe('%C3%A9');
+  });
+
+  it('a version-id marker without a key marker, or one that is not "null", is InvalidArgument', async () => {
+    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: B, VersionIdMarker: 'null' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: 'a', VersionIdMarker: 'v123' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: 'no-such-bucket-here' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+});
+
+describe('version ids on deletes', () => {
+  it('DeleteObject with VersionId "null" deletes; any other version id is refused and deletes nothing', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'del/1', Body: 'x' }));
+    expect(await errorOf(s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'del/1', VersionId: 'abc123' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/1' }));
+    const r = await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'del/1', VersionId: 'null' }));
+    expect(r.VersionId).toBe('null');
+    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/1' })))).toMatchObject({ status: 404 });
+  });
+
+  it('DeleteObjects honours VersionId per key the same way', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'del/2', Body: 'x' }));
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'del/3', Body: 'x' }));
+    const r = await s3.send(
+      new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: 'del/2', VersionId: 'null' }, { Key: 'del/3', VersionId: 'bogus' }] } }),
+    );
+    expect(r.Deleted?.map((d) => [d.Key, d.VersionId])).toEqual([['del/2', 'null']]);
+    expect(r.Errors?.map((e) => [e.Key, e.Code])).toEqual([['del/3', 'InvalidArgument']]);
+    await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/3' }));
+  });
+
+  it('a bucket can be emptied the way test harnesses do it: list versions, delete each (key, version), delete the bucket', async () => {
+    const bucket = 'versions-empty-me';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (let i = 0; i < 5; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i}`, Body: 'x' }));
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    for (const v of r.Versions ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  });
+});
