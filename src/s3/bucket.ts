@@ -1,5 +1,6 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 
+import { checkBucketAcl } from './acl.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
@@ -40,6 +41,7 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
 export async function createBucket(ctx: RequestContext): Promise<void> {
   const name = ctx.bucket!;
   assertBucketName(name);
+  checkBucketAcl(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
   if (location !== undefined && location !== '' && location !== ctx.config.region) {

@@ -1,5 +1,6 @@
 // CopyObject: no data is rewritten — the source's layout is committed under the new key.
 
+import { checkObjectAcl } from './acl.js';
 import type { CommitRequest } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
@@ -47,6 +48,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
+  checkObjectAcl(ctx);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
   const meta = ctx.engine.headObject(src.bucket, src.key);
   if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });

@@ -5,9 +5,13 @@
 import { StoreError } from '../store/api.js';
 
 export const S3_ERRORS = {
+  AccessControlListNotSupported: [400, 'The bucket does not allow ACLs'],
   AccessDenied: [403, 'Access Denied'],
+  // A CORS preflight no rule allows (or a bucket without CORS). "evalution" is S3's own spelling.
+  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
   AuthorizationHeaderMalformed: [400, 'The authorization header is malformed.'],
   AuthorizationQueryParametersError: [400, 'Error parsing the X-Amz-Credential parameter.'],
+  BadRequest: [400, 'Insufficient information. Origin request header needed.'],
   BadDigest: [400, 'The Content-MD5 or checksum you specified did not match what we received.'],
   BucketAlreadyExists: [409, 'The requested bucket name is not available.'],
   BucketAlreadyOwnedByYou: [409, 'Your previous request to create the named bucket succeeded and you already own it.'],
@@ -21,6 +25,7 @@ export const S3_ERRORS = {
   InternalError: [500, 'We encountered an internal error. Please try again.'],
   InvalidAccessKeyId: [403, 'The AWS access key ID you provided does not exist in our records.'],
   InvalidArgument: [400, 'Invalid Argument'],
+  InvalidBucketAclWithObjectOwnership: [400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"],
   InvalidBucketName: [400, 'The specified bucket is not valid.'],
   InvalidDigest: [400, 'The Content-MD5 or checksum you specified is not valid.'],
   InvalidEncodingType: [400, 'Invalid Encoding Method specified in Request'],
@@ -41,6 +46,7 @@ export const S3_ERRORS = {
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],
   MissingSecurityHeader: [400, 'Your request is missing a required header.'],
+  NoSuchCORSConfiguration: [404, 'The CORS configuration does not exist'],
   NoSuchBucket: [404, 'The specified bucket does not exist.'],
   NoSuchKey: [404, 'The specified key does not exist.'],
   NoSuchTagSet: [404, 'The TagSet does not exist'],

@@ -8,6 +8,7 @@ import { requireBucket, requireKey } from './common.js';
 import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { checksumsToRequest, planBody, streamBodyToWriter, verifyWritten } from './payload.js';
 import { etagMatches } from './conditional.js';
+import { checkObjectAcl } from './acl.js';
 import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
 
@@ -50,6 +51,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   // Validated before the body is read: a bad x-amz-tagging fails fast, with nothing written.
   const tags = tagsFromHeaders(ctx.headers);
   const condition = writeCondition(ctx);
+  checkObjectAcl(ctx);
   precheckWriteCondition(ctx, bucket, key, condition);
 
   const writer = ctx.engine.createWriter({

@@ -20,6 +20,7 @@ import type { HeaderList } from '../http/response.js';
 import { MAX_POLICY_BASE64_CHARS } from '../auth/post-policy.js';
 import { uriEncode } from '../auth/sigv4.js';
 import { S3Error, xmlEscape } from './errors.js';
+import { checkObjectAcl } from './acl.js';
 import { authenticatePostForm } from './auth-glue.js';
 import { requireBucket } from './common.js';
 import { assertObjectKey } from './names.js';
@@ -147,6 +148,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const plan = planBody({ headers: h, auth: undefined } as unknown as RequestContext, { requireLength: false, maxBytes: limits.maxObjectSizeBytes });
     const system = systemMetaFromHeaders(h);
     const user = userMetaFromHeaders(h, limits.maxUserMetadataBytes);
+    checkObjectAcl(ctx, lower.get('acl') ?? '');
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');
 

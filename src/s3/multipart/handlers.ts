@@ -1,6 +1,7 @@
 // The multipart operations on the wire. Each handler reads top-down: validate the request, find the
 // upload, hand the body to the S3 layer's payload pipeline (src/s3/payload.ts), call the service,
 // render XML with the S3 layer's helpers.
+import { checkObjectAcl } from '../acl.js';
 import type { ChecksumAlgorithm, Engine, WrittenData } from '../../store/api.js';
 import type { RequestContext } from '../../http/context.js';
 import type { HeaderList } from '../../http/response.js';
@@ -127,6 +128,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   requireBucket(ctx);
   const key = requireKey(ctx);
   assertObjectKey(key, ctx.config.limits.maxKeyBytes);
+  checkObjectAcl(ctx);
   const svc = await service(ctx);
   const h = ctx.headers;
   let checksumAlgorithm: ChecksumAlgorithm | undefined;
