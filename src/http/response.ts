@@ -33,6 +33,8 @@ export class Responder {
   private pending: { chunk: Uint8Array; base: number; totalBytes: number; settle: (finished: boolean) => void } | undefined;
   private writableRegistered = false;
   private onFinish: (() => void) | undefined;
+  /** Headers set before the operation runs that every response carries, errors included (CORS). */
+  private extraHeaders: HeaderList | undefined;
 
   constructor(
     readonly res: HttpResponse,
@@ -53,18 +55,28 @@ export class Responder {
     this.onFinish = cb;
   }
 
+  /** Adds headers to whatever response this request ends with; a handler's own header of the same name wins. */
+  addHeaders(headers: HeaderList): void {
+    this.extraHeaders = { ...this.extraHeaders, ...headers };
+  }
+
   private writeHead(status: number, headers: HeaderList): void {
     this.status = status;
     this.started = true;
     this.res.writeStatus(statusLine(status));
     for (const [k, v] of this.commonHeaders) this.res.writeHeader(k, v);
-    for (const k in headers) {
-      const v = headers[k];
-      if (v === undefined) continue;
-      const text = typeof v === 'number' ? String(v) : v;
-      // Values can come from decoded query parameters (response-content-type …): never let CR/LF split the header.
-      this.res.writeHeader(k, /[\r\n\0]/.test(text) ? text.replace(/[\r\n\0]/g, ' ') : text);
+    if (this.extraHeaders) {
+      for (const k in this.extraHeaders) if (!(k in headers)) this.writeOne(k, this.extraHeaders[k]);
     }
+    for (const k in headers) this.writeOne(k, headers[k]);
+  }
+
+  private writeOne(k: string, v: string | number | undefined): void {
+    if (v === undefined) return;
+    const text = typeof v === 'number' ? String(v) : v;
+    // Values can come from decoded query parameters (response-content-type …) or a request's Origin:
+    // never let CR/LF split the header.
+    this.res.writeHeader(k, /[\r\n\0]/.test(text) ? text.replace(/[\r\n\0]/g, ' ') : text);
   }
 
   private done(): void {

@@ -15,6 +15,7 @@ import { S3Error, renderErrorXml, toS3Error } from '../s3/errors.js';
 import { matchRoute, type Scope } from '../s3/router.js';
 import { assertObjectKey, decodePathComponent } from '../s3/names.js';
 import { authenticateRequest, deferBodyAuth } from '../s3/auth-glue.js';
+import { applyCorsHeaders } from '../s3/cors-handlers.js';
 import { closeMultipart, multipartLimitsFrom, openMultipart } from '../s3/multipart/handlers.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { BodyError, BodyReader } from './body.js';
@@ -292,6 +293,8 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       (ctx.query as Map<string, string>).clear();
       for (const [k, v] of parseQuery(ctx.rawQuery)) (ctx.query as Map<string, string>).set(k, v);
       const target = resolveTarget(ctx);
+      // Before routing and authentication, so error responses carry the CORS headers too (as S3's do).
+      if (ctx.headers['origin'] !== undefined) applyCorsHeaders(ctx);
       const m = matchRoute(ctx.method, target.scope, ctx.query, ctx.headers);
       if ('methodNotAllowed' in m) {
         ctx.op = 'Unknown';
@@ -300,7 +303,12 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       }
       ctx.op = m.route.op;
       // POST Object: the credentials are form fields; the handler authenticates after parsing them.
-      ctx.auth = m.route.authInBody ? deferBodyAuth(identities) : authenticateRequest(ctx, identities, target.vhostBucket);
+      // A CORS preflight is never signed: its answer depends only on the bucket's rules.
+      ctx.auth = m.route.authInBody
+        ? deferBodyAuth(identities)
+        : m.route.unauthenticated
+          ? { payloadMode: 'unsigned' }
+          : authenticateRequest(ctx, identities, target.vhostBucket);
       if (ctx.key !== undefined) assertObjectKey(ctx.key, limits.maxKeyBytes);
       const wait = admission.acquire();
       if (wait) {

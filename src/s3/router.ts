@@ -20,6 +20,7 @@ import {
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
+import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.js';
 import {
   abortMultipartUpload,
@@ -32,7 +33,7 @@ import {
 
 export type S3Handler = (ctx: RequestContext) => Promise<void>;
 export type Scope = 'service' | 'bucket' | 'object';
-export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS';
 
 export interface Route {
   /** S3 operation name (logs, metrics, errors). */
@@ -53,12 +54,18 @@ export interface Route {
    * authentication and the handler authenticates once it has parsed the fields.
    */
   authInBody?: true;
+  /** No authentication at all (the CORS preflight: browsers never sign an OPTIONS request). */
+  unauthenticated?: true;
   handler: S3Handler;
 }
 
 export const ROUTES: Route[] = [
   // service
   { op: 'ListBuckets', method: 'GET', scope: 'service', handler: listBuckets },
+
+  // CORS preflight: unauthenticated, answered from the bucket's rules whatever the query names
+  { op: 'PreflightBucket', method: 'OPTIONS', scope: 'bucket', unauthenticated: true, handler: corsPreflight },
+  { op: 'PreflightObject', method: 'OPTIONS', scope: 'object', unauthenticated: true, handler: corsPreflight },
 
   // bucket sub-resources clients rely on
   { op: 'GetBucketLocation', method: 'GET', scope: 'bucket', query: ['location'], handler: getBucketLocation },
@@ -68,6 +75,9 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketTagging', method: 'GET', scope: 'bucket', query: ['tagging'], handler: getBucketTagging },
   { op: 'PutBucketTagging', method: 'PUT', scope: 'bucket', query: ['tagging'], handler: putBucketTagging },
   { op: 'DeleteBucketTagging', method: 'DELETE', scope: 'bucket', query: ['tagging'], handler: deleteBucketTagging },
+  { op: 'GetBucketCors', method: 'GET', scope: 'bucket', query: ['cors'], handler: getBucketCors },
+  { op: 'PutBucketCors', method: 'PUT', scope: 'bucket', query: ['cors'], handler: putBucketCors },
+  { op: 'DeleteBucketCors', method: 'DELETE', scope: 'bucket', query: ['cors'], handler: deleteBucketCors },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },

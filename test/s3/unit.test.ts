@@ -203,7 +203,10 @@ describe('routing table', () => {
     expect(op('GET', 'bucket', q('versioning'))).toBe('GetBucketVersioning');
     expect(op('PUT', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
     expect(op('GET', 'bucket', q('policy'))).toBe('UnsupportedBucketSubresource');
-    expect(op('PUT', 'bucket', q('cors'))).toBe('UnsupportedBucketSubresource');
+    expect(op('PUT', 'bucket', q('lifecycle'))).toBe('UnsupportedBucketSubresource');
+    expect(op('PUT', 'bucket', q('cors'))).toBe('PutBucketCors');
+    expect(op('OPTIONS', 'bucket', q('cors'))).toBe('PreflightBucket');
+    expect(op('OPTIONS', 'object', q('uploads'))).toBe('PreflightObject');
     expect(op('PUT', 'bucket')).toBe('CreateBucket');
     expect(op('POST', 'bucket', q('delete'))).toBe('DeleteObjects');
     expect(op('GET', 'bucket', q('uploads'))).toBe('ListMultipartUploads');
