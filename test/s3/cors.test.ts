@@ -17,6 +17,7 @@ import {
   S3ServiceException,
   type CORSRule,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
 import { rawExchange, signedRequest } from '../helpers/server-raw.js';
@@ -303,6 +304,30 @@ describe('Access-Control-* headers on actual requests', () => {
     expect(out.ETag).toBeDefined();
     expect(headers['access-control-allow-origin']).toBe('https://app.example.org');
     expect(headers['access-control-allow-methods']).toBe('GET, PUT, HEAD');
+  });
+});
+
+describe('a browser upload (POST Object)', () => {
+  it('preflight, then the form POST answers with the CORS headers', async () => {
+    const origin = 'https://upload.example.com';
+    const pre = await preflight(`/${B}`, { Origin: origin, 'Access-Control-Request-Method': 'POST' });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(origin);
+    const { url, fields } = await createPresignedPost(s3, { Bucket: B, Key: 'browser/upload.txt' });
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    fd.append('file', new Blob(['from the browser']), 'upload.txt');
+    const r = await fetch(url, { method: 'POST', body: fd, headers: { Origin: origin } });
+    expect(r.status).toBe(204);
+    expect(r.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(r.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    // and a refused form still tells the page why
+    const bad = new FormData();
+    for (const [k, v] of Object.entries(fields)) bad.append(k, k === 'Policy' ? 'e30=' : v);
+    bad.append('file', new Blob(['x']), 'x.txt');
+    const denied = await fetch(url, { method: 'POST', body: bad, headers: { Origin: origin } });
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('access-control-allow-origin')).toBe(origin);
   });
 });
 
