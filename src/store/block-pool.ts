@@ -60,6 +60,8 @@ export class BlockPool {
   /** SharedArrayBuffers created (not reused): each one costs an allocation, a registration in every worker that sees it, and GC. */
   allocations = 0;
   private readonly drainWaiters = new Set<() => void>();
+  /** Reads waiting for room, served first come first served, one block at a time while under budget. */
+  private readonly readWaiters: { bytes: number; resolve: (b: Block) => void }[] = [];
 
   constructor(
     readonly k: number,
@@ -106,6 +108,10 @@ export class BlockPool {
     if (this.inUse < 0) throw new Error('block pool accounting went negative');
     const list = block.classIndex >= 0 ? this.free[block.classIndex]! : undefined;
     if (list && list.length < MAX_FREE_BLOCKS_PER_CLASS && list.length * block.geometry.totalBytes + this.inUse < this.budgetBytes) list.push(block);
+    while (!this.overBudget && this.readWaiters.length > 0) {
+      const w = this.readWaiters.shift()!;
+      w.resolve(this.acquireBytes(w.bytes));
+    }
     if (!this.overBudget && this.drainWaiters.size > 0) {
       const waiters = [...this.drainWaiters];
       this.drainWaiters.clear();
@@ -117,6 +123,23 @@ export class BlockPool {
   onDrain(cb: () => void): void {
     if (!this.overBudget) setImmediate(cb);
     else this.drainWaiters.add(cb);
+  }
+
+  /** Reads waiting for room in the budget (a gauge for operators). */
+  get waitingReads(): number {
+    return this.readWaiters.length;
+  }
+
+  /**
+   * Read slots within the budget: at once while there is room, otherwise when released blocks make room
+   * (FIFO). Reads must wait where writes merely pause: thousands of slow GETs of large objects would
+   * otherwise hold two blocks each outside any bound. A reader waiting here holds no block of its own
+   * except the one its consumer is still sending, which the consumer returns as the socket drains, so
+   * waits end as clients make progress (or the idle timeout ends them).
+   */
+  acquireForRead(bytes: number): Block | Promise<Block> {
+    if (!this.overBudget && this.readWaiters.length === 0) return this.acquireBytes(bytes);
+    return new Promise<Block>((resolve) => this.readWaiters.push({ bytes, resolve }));
   }
 
   /**

@@ -392,7 +392,7 @@ export class StrataEngine implements Engine {
         },
         seedHex: this.seedHex,
         reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
-        acquire: (bytes) => this.blockPool.acquireBytes(bytes),
+        acquire: (bytes) => this.blockPool.acquireForRead(bytes),
         release: (block) => this.blockPool.release(block),
       },
       meta,

@@ -18,7 +18,8 @@ export interface ReaderContext {
   fd: (drive: number, segment: number) => Promise<number> | number;
   seedHex: string;
   reportBad: (loc: { drive: number; segment: number; offset: number; shardIndex: number }, reason: string, meta: ObjectMeta) => void;
-  acquire: (bytes: number) => Block;
+  /** Read slots within the in-flight budget: a promise when the read has to wait for room. */
+  acquire: (bytes: number) => Block | Promise<Block>;
   release: (block: Block) => void;
 }
 
@@ -78,7 +79,8 @@ async function readBlock(ctx: ReaderContext, meta: ObjectMeta, span: BlockSpan, 
       block.shards.map(async (s) => (s === null ? null : { fd: await ctx.fd(s.drive, s.segment), offset: s.offset, xxh64: s.xxh64 })),
     );
   }
-  const slots = ctx.acquire(sb * (k + m));
+  const acquired = ctx.acquire(sb * (k + m));
+  const slots = acquired instanceof Promise ? await acquired : acquired;
   let res: ReadResult;
   let keep = false;
   let result: ReadBlockResult | undefined;
