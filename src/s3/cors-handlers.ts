@@ -31,20 +31,14 @@ export async function putBucketCors(ctx: RequestContext): Promise<void> {
   // S3 requires Content-MD5 (or an x-amz-checksum-*) on PutBucketCors; every SDK sends one.
   const body = await readSmallBody(ctx, Math.min(MAX_CORS_CONFIG_BYTES, ctx.config.limits.maxXmlBodyBytes), true);
   const rules = parseCorsXml(body);
-  // Re-read after the body: another settings change may have landed while it streamed in.
-  const settings = { ...(ctx.engine.getBucket(b.name) ?? b).settings };
-  settings[BUCKET_CORS_SETTING] = rules;
-  await ctx.engine.updateBucketSettings(b.name, settings);
+  // A patch of this one key: the engine merges it into the current settings (pending ones included).
+  await ctx.engine.updateBucketSettings(b.name, { [BUCKET_CORS_SETTING]: rules });
   ctx.res.send(200, {}, '');
 }
 
 export async function deleteBucketCors(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
-  if (b.settings[BUCKET_CORS_SETTING] !== undefined) {
-    const settings = { ...b.settings };
-    delete settings[BUCKET_CORS_SETTING];
-    await ctx.engine.updateBucketSettings(b.name, settings);
-  }
+  if (b.settings[BUCKET_CORS_SETTING] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_CORS_SETTING]: undefined });
   ctx.res.send(204, {}, '');
 }
 

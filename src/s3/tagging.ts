@@ -65,20 +65,13 @@ export async function putBucketTagging(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const tags = parseTaggingXml(body, 'bucket');
-  // Re-read after the body: another settings change may have landed while it streamed in.
-  const settings = { ...(ctx.engine.getBucket(b.name) ?? b).settings };
-  if (Object.keys(tags).length > 0) settings[BUCKET_TAGS_SETTING] = tags;
-  else delete settings[BUCKET_TAGS_SETTING];
-  await ctx.engine.updateBucketSettings(b.name, settings);
+  // A patch of this one key: the engine merges it into the current settings (pending ones included).
+  await ctx.engine.updateBucketSettings(b.name, { [BUCKET_TAGS_SETTING]: Object.keys(tags).length > 0 ? tags : undefined });
   ctx.res.send(204, {}, '');
 }
 
 export async function deleteBucketTagging(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
-  if (bucketTags(b.settings)) {
-    const settings = { ...b.settings };
-    delete settings[BUCKET_TAGS_SETTING];
-    await ctx.engine.updateBucketSettings(b.name, settings);
-  }
+  if (bucketTags(b.settings)) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_TAGS_SETTING]: undefined });
   ctx.res.send(204, {}, '');
 }

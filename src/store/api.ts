@@ -220,7 +220,11 @@ export interface Engine {
   deleteBucket(name: string): Promise<void>; // NoSuchBucket | BucketNotEmpty
   getBucket(name: string): BucketMeta | undefined;
   listBuckets(): BucketMeta[];
-  updateBucketSettings(name: string, settings: Record<string, unknown>): Promise<BucketMeta>;
+  /**
+   * Merges `patch` into the bucket's settings (a key set to undefined is removed), decided against every
+   * earlier commit, applied or pending: two concurrent updates of different keys (CORS, tags) both land.
+   */
+  updateBucketSettings(name: string, patch: Record<string, unknown>): Promise<BucketMeta>;
 
   createWriter(options: WriterOptions): ObjectWriter;
   /** Durable (fsynced, group commit) and indexed when it resolves. */

@@ -258,10 +258,15 @@ export class StrataEngine implements Engine {
     return [...this.db.buckets.getRange({})].map((e) => e.value);
   }
 
-  async updateBucketSettings(name: string, settings: Record<string, unknown>): Promise<BucketMeta> {
+  async updateBucketSettings(name: string, patch: Record<string, unknown>): Promise<BucketMeta> {
     this.assertOpen();
     const cur = this.bucketView(name);
     if (!cur) throw new StoreError('NoSuchBucket', `bucket ${name} does not exist`);
+    const settings: Record<string, unknown> = { ...cur.settings };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete settings[k];
+      else settings[k] = v;
+    }
     const seq = this.nextSeq();
     const bucketMeta: BucketMeta = { ...cur, settings };
     await this.commit(RecordType.BucketSettings, { seq, bucketMeta }, this.onlineDrives(), undefined, this.setPendingBucket(name, bucketMeta, seq));

@@ -92,6 +92,14 @@ describe('engine semantics', () => {
     await expect(e.updateBucketSettings('tmp', {})).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 
+  it('bucket settings are patched: concurrent updates of different keys both land; undefined removes a key', async () => {
+    await e.createBucket('settings', 'o');
+    await Promise.all([e.updateBucketSettings('settings', { cors: [{ origins: ['*'] }] }), e.updateBucketSettings('settings', { tags: { a: '1' } })]);
+    expect(e.getBucket('settings')!.settings).toEqual({ cors: [{ origins: ['*'] }], tags: { a: '1' } });
+    await e.updateBucketSettings('settings', { cors: undefined });
+    expect(e.getBucket('settings')!.settings).toEqual({ tags: { a: '1' } });
+  });
+
   it('aux records: put/get/list/delete, with a layout', async () => {
     const w = e.createWriter({ placementKey: 'mpu/part1' });
     w.write(patternBytes(5000, 1));
