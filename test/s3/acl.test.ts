@@ -11,35 +11,17 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { sdkClient } from '../helpers/server-clients.js';
+import type { TestServer } from '../helpers/server.js';
+import { expectS3Error, startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 
 let t: TestServer;
 let s3: S3Client;
 const B = 'acl-bucket';
 
-beforeAll(async () => {
-  t = await startTestServer();
-  s3 = sdkClient(t);
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-afterAll(async () => {
-  s3?.destroy();
-  await t?.stop();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as S3ServiceException;
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected an error');
-}
+beforeAll(async () => ({ t, s3 } = await startS3Suite([B])));
+afterAll(() => stopS3Suite(t, s3));
 
 async function exists(key: string): Promise<boolean> {
   return s3.send(new HeadObjectCommand({ Bucket: B, Key: key })).then(
@@ -60,21 +42,18 @@ describe('object ACLs on writes', () => {
 
   it('any other canned ACL or a grant header → 400 AccessControlListNotSupported, nothing stored', async () => {
     for (const acl of ['public-read', 'public-read-write', 'authenticated-read'] as ObjectCannedACL[]) {
-      expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: B, Key: `no-${acl}`, Body: 'x', ACL: acl })))).toEqual({ name: 'AccessControlListNotSupported', status: 400 });
+      await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: `no-${acl}`, Body: 'x', ACL: acl })), 'AccessControlListNotSupported', 400);
       expect(await exists(`no-${acl}`)).toBe(false);
     }
-    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: B, Key: 'no-grant', Body: 'x', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })))).toEqual({
-      name: 'AccessControlListNotSupported',
-      status: 400,
-    });
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: 'no-grant', Body: 'x', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })), 'AccessControlListNotSupported', 400);
     expect(await exists('no-grant')).toBe(false);
   });
 
   it('CopyObject and CreateMultipartUpload check the same way; an unknown canned ACL is InvalidArgument', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'src', Body: 'x' }));
-    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'dst', CopySource: `${B}/src`, ACL: 'public-read' })))).toEqual({ name: 'AccessControlListNotSupported', status: 400 });
-    expect(await errorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'mpu', ACL: 'public-read' })))).toEqual({ name: 'AccessControlListNotSupported', status: 400 });
-    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: B, Key: 'weird', Body: 'x', ACL: 'everyone-welcome' as ObjectCannedACL })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'dst', CopySource: `${B}/src`, ACL: 'public-read' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'mpu', ACL: 'public-read' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: 'weird', Body: 'x', ACL: 'everyone-welcome' as ObjectCannedACL })), 'InvalidArgument', 400);
   });
 });
 
@@ -82,7 +61,7 @@ describe('bucket ACLs on CreateBucket', () => {
   it('private is accepted; anything else → 400 InvalidBucketAclWithObjectOwnership, no bucket', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-private', ACL: 'private' }));
     await s3.send(new HeadBucketCommand({ Bucket: 'acl-private' }));
-    expect(await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'acl-public', ACL: 'public-read' })))).toEqual({ name: 'InvalidBucketAclWithObjectOwnership', status: 400 });
-    expect(await errorOf(s3.send(new HeadBucketCommand({ Bucket: 'acl-public' })))).toMatchObject({ status: 404 });
+    await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: 'acl-public', ACL: 'public-read' })), 'InvalidBucketAclWithObjectOwnership', 400);
+    await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'acl-public' })), 'NotFound', 404);
   });
 });

@@ -20,6 +20,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
+import { expectS3Error } from '../helpers/s3-suite.js';
 import { rawExchange, signedRequest } from '../helpers/server-raw.js';
 
 let t: TestServer;
@@ -40,18 +41,6 @@ const RULES: CORSRule[] = [
   { AllowedOrigins: ['*'], AllowedMethods: ['HEAD'], AllowedHeaders: ['*'] },
 ];
 
-async function expectS3Error(p: Promise<unknown>, code: string, status: number, message?: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as S3ServiceException;
-    expect(e.name).toBe(code);
-    expect(e.$metadata.httpStatusCode).toBe(status);
-    if (message !== undefined) expect(e.message).toBe(message);
-    return;
-  }
-  throw new Error(`expected ${code}, got success`);
-}
 
 function preflight(p: string, headers: Record<string, string>): Promise<Response> {
   return fetch(`${t.endpoint}${p}`, { method: 'OPTIONS', headers });

@@ -11,10 +11,9 @@ import {
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { sdkClient } from '../helpers/server-clients.js';
+import type { TestServer } from '../helpers/server.js';
+import { expectS3Error, startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -22,25 +21,10 @@ const B = 'versions-bucket';
 const KEYS = ['a/1', 'a/2', 'b/1', 'c', 'd', 'é/x'];
 
 beforeAll(async () => {
-  t = await startTestServer();
-  s3 = sdkClient(t);
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  ({ t, s3 } = await startS3Suite([B]));
   for (const k of KEYS) await s3.send(new PutObjectCommand({ Bucket: B, Key: k, Body: `body of ${k}` }));
 });
-afterAll(async () => {
-  s3?.destroy();
-  await t?.stop();
-});
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as S3ServiceException;
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected an error');
-}
+afterAll(() => stopS3Suite(t, s3));
 
 describe('ListObjectVersions on an unversioned bucket', () => {
   it('lists every object once as the latest "null" version, with size, ETag and owner; no delete markers', async () => {
@@ -90,20 +74,20 @@ describe('ListObjectVersions on an unversioned bucket', () => {
   });
 
   it('a version-id marker without a key marker, or one that is not "null", is InvalidArgument', async () => {
-    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: B, VersionIdMarker: 'null' })))).toEqual({ name: 'InvalidArgument', status: 400 });
-    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: 'a', VersionIdMarker: 'v123' })))).toEqual({ name: 'InvalidArgument', status: 400 });
-    expect(await errorOf(s3.send(new ListObjectVersionsCommand({ Bucket: 'no-such-bucket-here' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    await expectS3Error(s3.send(new ListObjectVersionsCommand({ Bucket: B, VersionIdMarker: 'null' })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: 'a', VersionIdMarker: 'v123' })), 'InvalidArgument', 400);
+    await expectS3Error(s3.send(new ListObjectVersionsCommand({ Bucket: 'no-such-bucket-here' })), 'NoSuchBucket', 404);
   });
 });
 
 describe('version ids on deletes', () => {
   it('DeleteObject with VersionId "null" deletes; any other version id is refused and deletes nothing', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'del/1', Body: 'x' }));
-    expect(await errorOf(s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'del/1', VersionId: 'abc123' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    await expectS3Error(s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'del/1', VersionId: 'abc123' })), 'InvalidArgument', 400);
     await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/1' }));
     const r = await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'del/1', VersionId: 'null' }));
     expect(r.VersionId).toBe('null');
-    expect(await errorOf(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/1' })))).toMatchObject({ status: 404 });
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'del/1' })), 'NotFound', 404);
   });
 
   it('DeleteObjects honours VersionId per key the same way', async () => {

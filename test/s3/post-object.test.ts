@@ -9,6 +9,7 @@ import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObj
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { minioClient, sdkClient } from '../helpers/server-clients.js';
+import { startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 import { rawExchange } from '../helpers/server-raw.js';
 import { deriveSigningKey, formatAmzDate, hmacHex } from '../../src/auth/sigv4.js';
 import { POST_MAX_FIELDS } from '../../src/s3/post-object.js';
@@ -17,15 +18,8 @@ let t: TestServer;
 let s3: S3Client;
 const B = 'post-bucket';
 
-beforeAll(async () => {
-  t = await startTestServer();
-  s3 = sdkClient(t);
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-afterAll(async () => {
-  s3?.destroy();
-  await t?.stop();
-});
+beforeAll(async () => ({ t, s3 } = await startS3Suite([B])));
+afterAll(() => stopS3Suite(t, s3));
 
 type Fields = Record<string, string>;
 

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
+import { expectS3Error, startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 import { rawExchange, signedRequest } from '../helpers/server-raw.js';
 import { rebuildIndex } from '../../src/store/index.js';
 
@@ -34,18 +35,6 @@ let t: TestServer;
 let s3: S3Client;
 const B = 'tagged';
 
-async function expectS3Error(p: Promise<unknown>, code: string, status: number, message?: string): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as S3ServiceException;
-    expect(e.name).toBe(code);
-    expect(e.$metadata.httpStatusCode).toBe(status);
-    if (message !== undefined) expect(e.message).toBe(message);
-    return e;
-  }
-  throw new Error(`expected ${code}, got success`);
-}
 
 /** HEAD with the raw response headers (the SDK's HeadObjectOutput has no TagCount). */
 async function headHeaders(client: S3Client, bucket: string, key: string): Promise<Record<string, string>> {
@@ -70,16 +59,8 @@ async function getTags(client: S3Client, bucket: string, key: string): Promise<R
 
 const tagSet = (o: Record<string, string>): Tag[] => Object.entries(o).map(([Key, Value]) => ({ Key, Value }));
 
-beforeAll(async () => {
-  t = await startTestServer();
-  s3 = sdkClient(t);
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-
-afterAll(async () => {
-  s3?.destroy();
-  await t?.stop();
-});
+beforeAll(async () => ({ t, s3 } = await startS3Suite([B])));
+afterAll(() => stopS3Suite(t, s3));
 
 describe('object tagging', () => {
   it('put / get / delete round trip without touching data, ETag or Last-Modified', async () => {
