@@ -61,6 +61,7 @@ export function createMetrics(engine: () => Engine | undefined, options: { defau
   readGauge(stats, 'strata_engine_in_flight_bytes', 'Bytes held in shared blocks by in-flight writes and reads', (s) => s.inFlightBytes);
   readGauge(stats, 'strata_engine_worker_queue_depth', 'Tasks waiting for a worker thread', (s) => s.workerQueueDepth);
   readGauge(stats, 'strata_engine_pending_commits', 'Commits waiting for the group commit', (s) => s.pendingCommits);
+  readGauge(stats, 'strata_engine_reads_waiting', 'Reads waiting for room in the in-flight byte budget', (s) => s.readsWaiting);
   readGauge(stats, 'strata_engine_drives_online', 'Drives online', (s) => s.drives.filter((d) => d.online).length);
   // Durability counters are totals kept by the engine since start.
   const durabilityGauge = (name: string, help: string, read: (d: ScrubStats) => number): void => readGauge(durability, name, help, read);

@@ -264,5 +264,7 @@ export interface EngineStats {
   inFlightBytes: number;
   workerQueueDepth: number;
   pendingCommits: number;
+  /** Reads waiting for room in the in-flight budget. */
+  readsWaiting: number;
   drives: { index: number; path: string; online: boolean }[];
 }

@@ -539,6 +539,7 @@ export class StrataEngine implements Engine {
       inFlightBytes: this.blockPool.inUseBytes,
       workerQueueDepth: this.pool.queueDepth,
       pendingCommits: this.groupCommit.pendingCount,
+      readsWaiting: this.blockPool.waitingReads,
       drives: this.driveSet.drives.map((d) => ({ index: d.index, path: d.path, online: d.online })),
     };
   }

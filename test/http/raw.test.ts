@@ -281,6 +281,7 @@ describe('health and metrics', () => {
     expect(text).toMatch(/strata_s3_requests_total\{op="PutObject",status="200"\} \d+/);
     expect(text).toContain('strata_s3_request_duration_seconds_bucket');
     expect(text).toContain('strata_engine_in_flight_bytes');
+    expect(text).toContain('strata_engine_reads_waiting 0');
     expect(text).toContain('strata_event_loop_utilization');
   });
 });

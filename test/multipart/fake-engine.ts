@@ -259,7 +259,7 @@ export class FakeEngine implements Engine {
   }
 
   stats(): EngineStats {
-    return { inFlightBytes: 0, workerQueueDepth: 0, pendingCommits: 0, drives: [] };
+    return { inFlightBytes: 0, workerQueueDepth: 0, pendingCommits: 0, readsWaiting: 0, drives: [] };
   }
   async close(): Promise<void> {}
 }
