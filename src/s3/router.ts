@@ -12,6 +12,7 @@ import { copyObject } from './copy.js';
 import { postObject } from './post-object.js';
 import { listObjects } from './list.js';
 import { listObjectVersions } from './list-versions.js';
+import { getObjectAttributes } from './object-attributes.js';
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
@@ -100,6 +101,7 @@ export const ROUTES: Route[] = [
 
   // object sub-resources
   { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
+  { op: 'GetObjectAttributes', method: 'GET', scope: 'object', query: ['attributes'], handler: getObjectAttributes },
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
   { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },
   { op: 'DeleteObjectTagging', method: 'DELETE', scope: 'object', query: ['tagging'], handler: deleteObjectTagging },

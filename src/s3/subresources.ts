@@ -14,7 +14,7 @@ export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
 ] as const;
 
 export const UNSUPPORTED_OBJECT_SUBRESOURCES = [
-  'acl', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'attributes', 'renameObject',
+  'acl', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'renameObject',
 ] as const;
 
 export async function notImplemented(ctx: RequestContext): Promise<void> {
