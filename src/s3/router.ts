@@ -18,6 +18,7 @@ import {
   UNSUPPORTED_OBJECT_SUBRESOURCES,
   getBucketAcl,
   getBucketVersioning,
+  putBucketVersioning,
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
@@ -71,6 +72,7 @@ export const ROUTES: Route[] = [
   // bucket sub-resources clients rely on
   { op: 'GetBucketLocation', method: 'GET', scope: 'bucket', query: ['location'], handler: getBucketLocation },
   { op: 'GetBucketVersioning', method: 'GET', scope: 'bucket', query: ['versioning'], handler: getBucketVersioning },
+  { op: 'PutBucketVersioning', method: 'PUT', scope: 'bucket', query: ['versioning'], handler: putBucketVersioning },
   { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
   { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
   { op: 'GetBucketTagging', method: 'GET', scope: 'bucket', query: ['tagging'], handler: getBucketTagging },

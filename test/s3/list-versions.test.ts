@@ -7,6 +7,8 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketVersioningCommand,
+  PutBucketVersioningCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -108,5 +110,22 @@ describe('version ids on deletes', () => {
     const r = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     for (const v of r.Versions ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }));
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  });
+});
+
+describe('bucket versioning state', () => {
+  it('a fresh bucket reports no status; Suspended (how every Strata bucket behaves) is recorded; Enabled is 501, never pretended', async () => {
+    const bucket = 'versioning-state';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
+    await expectS3Error(s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })), 'NotImplemented', 501);
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Suspended');
+    // Writes stay "null" versions that replace each other.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '1' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '2' }));
+    const v = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    expect(v.Versions?.map((x) => [x.Key, x.VersionId, x.Size])).toEqual([['k', 'null', 1]]);
   });
 });

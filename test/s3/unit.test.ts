@@ -201,7 +201,8 @@ describe('routing table', () => {
     expect(op('GET', 'bucket')).toBe('ListObjects');
     expect(op('GET', 'bucket', q('location'))).toBe('GetBucketLocation');
     expect(op('GET', 'bucket', q('versioning'))).toBe('GetBucketVersioning');
-    expect(op('PUT', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
+    expect(op('PUT', 'bucket', q('versioning'))).toBe('PutBucketVersioning');
+    expect(op('DELETE', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
     expect(op('GET', 'bucket', q('policy'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('lifecycle'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('cors'))).toBe('PutBucketCors');
