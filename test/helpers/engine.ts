@@ -82,3 +82,18 @@ export async function withEngine<T>(config: EngineConfig, fn: (e: StrataEngine) 
     await e.close();
   }
 }
+
+/** A suite's engine: a fresh temp dir with `buckets` created; close() shuts it and removes the dir. */
+export async function openTestEngine(buckets: readonly string[] = [], overrides: Partial<EngineConfig> = {}): Promise<{ dir: string; e: StrataEngine; close(): Promise<void> }> {
+  const dir = await tempDir();
+  const e = await openEngine(testConfig(dir, overrides));
+  for (const b of buckets) await e.createBucket(b, 'o');
+  return {
+    dir,
+    e,
+    async close() {
+      await e.close();
+      await fsp.rm(dir, { recursive: true, force: true });
+    },
+  };
+}

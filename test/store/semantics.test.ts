@@ -3,20 +3,13 @@
 import { promises as fsp } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, type StrataEngine } from '../../src/store/index.js';
-import { getObject, md5, patternBytes, putObject, readAll, tempDir, testConfig } from '../helpers/engine.js';
+import { getObject, md5, openTestEngine, patternBytes, putObject, readAll, tempDir, testConfig } from '../helpers/engine.js';
 
 describe('engine semantics', () => {
-  let dir: string;
   let e: StrataEngine;
-  beforeAll(async () => {
-    dir = await tempDir();
-    e = await openEngine(testConfig(dir));
-    await e.createBucket('b', 'o');
-  });
-  afterAll(async () => {
-    await e.close();
-    await fsp.rm(dir, { recursive: true, force: true });
-  });
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ e, close } = await openTestEngine(['b'])));
+  afterAll(() => close());
 
   it('lists in UTF-8 byte order with prefix, after and limit, including non-ASCII and 1024-byte keys', async () => {
     await e.createBucket('list', 'o');

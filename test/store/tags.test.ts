@@ -4,20 +4,13 @@ import { promises as fsp } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine, rebuildIndex, type StrataEngine } from '../../src/store/index.js';
 import { decodeObjectMeta, encodeObjectMeta } from '../../src/store/meta-codec.js';
-import { getObject, patternBytes, putObject, tempDir, testConfig } from '../helpers/engine.js';
+import { getObject, openTestEngine, patternBytes, putObject, tempDir, testConfig } from '../helpers/engine.js';
 
 describe('engine.updateObjectTags', () => {
-  let dir: string;
   let e: StrataEngine;
-  beforeAll(async () => {
-    dir = await tempDir();
-    e = await openEngine(testConfig(dir));
-    await e.createBucket('b', 'o');
-  });
-  afterAll(async () => {
-    await e.close();
-    await fsp.rm(dir, { recursive: true, force: true });
-  });
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ e, close } = await openTestEngine(['b'])));
+  afterAll(() => close());
 
   it('commits new metadata pointing at the same layout; data, ETag and Last-Modified unchanged', async () => {
     const data = patternBytes(200_000, 3);
