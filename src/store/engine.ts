@@ -188,11 +188,12 @@ export class StrataEngine implements Engine {
       settle(false);
       return Promise.reject(err);
     }
+    const dataWritten = layout ? this.layoutWrites.get(layout) : undefined;
     const entry: CommitEntry = {
       seq: body.seq,
       appends,
       dependsOn: this.dependsOn(layout),
-      ...(layout && this.layoutWrites.has(layout) ? { dataWritten: this.layoutWrites.get(layout)! } : {}),
+      ...(dataWritten ? { dataWritten } : {}),
       apply: () => {
         applyRecord(this.db, type, applied);
         if (type === RecordType.BucketCreate || type === RecordType.BucketDelete || type === RecordType.BucketSettings) this.bucketCache.clear();
