@@ -11,11 +11,26 @@ const SMALL_CLASS_BYTES = [8 * 1024, 64 * 1024, 256 * 1024];
 /** Free blocks kept per class for reuse, at most, besides the budget limit. */
 const MAX_FREE_BLOCKS_PER_CLASS = 256;
 
+/**
+ * Shards up to this size leave the shared block as one staged copy in an ordinary Buffer before the
+ * writev. Node's writev costs ~2.4 µs per iovec that views a SharedArrayBuffer versus ~0.5 µs for an
+ * ordinary buffer (measured: 2 SAB views 6.6 µs, 2 plain views 1.8 µs); a 4 KiB PUT writes 6 records,
+ * so staging (a 6 KiB memcpy) saves ~25 µs of main thread per small PUT and frees the block before the
+ * writes complete. Large shards are written zero-copy from the shared block.
+ */
+export const STAGE_SHARD_MAX_BYTES = 16 * 1024;
+
 export interface BlockGeometry {
   capacityBytes: number;
   shardCapacityBytes: number;
   parityOffset: number;
   headerOffset: number;
+  /**
+   * Classes whose shards are always staged have a region where the worker lays the k+m finished records
+   * out back to back (header, payload): the engine then copies them out with one memcpy instead of two
+   * per shard. -1: no such region (shards of this class may be too large to stage).
+   */
+  stageOffset: number;
   totalBytes: number;
 }
 
@@ -23,7 +38,11 @@ export function blockGeometry(capacityBytes: number, k: number, m: number): Bloc
   const shardCapacityBytes = alignUp(Math.ceil(capacityBytes / k), 8);
   const parityOffset = shardCapacityBytes * k;
   const headerOffset = parityOffset + shardCapacityBytes * m;
-  return { capacityBytes, shardCapacityBytes, parityOffset, headerOffset, totalBytes: headerOffset + RECORD_HEADER_BYTES * (k + m) };
+  const headersEnd = headerOffset + RECORD_HEADER_BYTES * (k + m);
+  const staged = shardCapacityBytes <= STAGE_SHARD_MAX_BYTES;
+  const stageOffset = staged ? headersEnd : -1;
+  const totalBytes = staged ? headersEnd + (RECORD_HEADER_BYTES + shardCapacityBytes) * (k + m) : headersEnd;
+  return { capacityBytes, shardCapacityBytes, parityOffset, headerOffset, stageOffset, totalBytes };
 }
 
 /** Shard size for a block holding dataBytes: a multiple of 8 (codec requirement), never 0. */
@@ -149,7 +168,7 @@ export class BlockPool {
   acquireBytes(bytes: number): Block {
     const i = this.classes.findIndex((g) => g.totalBytes >= bytes);
     if (i >= 0) return this.acquire(i);
-    const g = { capacityBytes: bytes, shardCapacityBytes: bytes, parityOffset: bytes, headerOffset: bytes, totalBytes: bytes };
+    const g = { capacityBytes: bytes, shardCapacityBytes: bytes, parityOffset: bytes, headerOffset: bytes, stageOffset: -1, totalBytes: bytes };
     this.inUse += bytes;
     const sab = new SharedArrayBuffer(bytes);
     return { sab, bytes: Buffer.from(sab), geometry: g, classIndex: -1 };

@@ -4,20 +4,12 @@
 import { createHash } from 'node:crypto';
 import type { BlockLocation, ChecksumAlgorithm, Layout, ObjectWriter, ShardLocation, WriterOptions, WrittenData } from './api.js';
 import { StoreError } from './api.js';
-import { type Block, type BlockPool, copyIntoShared, shardBytesFor } from './block-pool.js';
+import { type Block, type BlockPool, STAGE_SHARD_MAX_BYTES, copyIntoShared, shardBytesFor } from './block-pool.js';
+
 import { RECORD_HEADER_BYTES } from './record.js';
 import { slabAlloc } from './slab.js';
 import type { DriveSegments } from './segment.js';
 import type { EncodeItem, EncodeResult, FinalDigests, HashState } from '../workers/tasks.js';
-
-/**
- * Shards up to this size are staged into an ordinary Buffer before the writev. Node's writev costs
- * ~2.4 µs per iovec that views a SharedArrayBuffer versus ~0.5 µs for an ordinary buffer (measured:
- * 2 SAB views 6.6 µs, 2 plain views 1.8 µs); a 4 KiB PUT writes 12 iovecs, so staging (a 6 KiB memcpy)
- * saves ~25 µs of main thread per small PUT and frees the block before the writes complete.
- * Large shards are written zero-copy from the shared block.
- */
-export const STAGE_SHARD_MAX_BYTES = 16 * 1024;
 
 /** Sealed blocks a writer may have in encoding/appending before write() asks the caller to pause. */
 export const MAX_PENDING_BLOCKS_PER_WRITER = 4;
@@ -104,8 +96,15 @@ export class Writer implements ObjectWriter {
     return !this.mustPause();
   }
 
+  /**
+   * Over budget, a writer waits only while it has sealed blocks in flight: they complete on their own and
+   * release, so it always makes progress. Waiting with nothing in flight would wait on other writers'
+   * half-filled blocks, which wait the same way: when the writers' current blocks alone exceed the budget
+   * every writer stalled until the HTTP layer's SlowDown. So each writer holds at most its current block
+   * plus one sealed block beyond the budget.
+   */
   private mustPause(): boolean {
-    return this.ctx.blockPool.overBudget || this.pendingBlocks >= MAX_PENDING_BLOCKS_PER_WRITER;
+    return (this.ctx.blockPool.overBudget && this.pendingBlocks > 0) || this.pendingBlocks >= MAX_PENDING_BLOCKS_PER_WRITER;
   }
 
   onDrain(callback: () => void): void {
@@ -140,6 +139,9 @@ export class Writer implements ObjectWriter {
     const { k, m } = this.ctx;
     const shardBytes = shardBytesFor(dataBytes, k);
     const first = index === 0;
+    // A small class's stage region fits any shard of its blocks; the largest class stages only when a
+    // short block's shards are small (then the engine copies header and payload itself).
+    const workerStaged = block.geometry.stageOffset >= 0 && shardBytes <= STAGE_SHARD_MAX_BYTES;
     let appended: Promise<void> = Promise.resolve();
     let released = false;
     this.chain = this.chain.then(async () => {
@@ -157,12 +159,13 @@ export class Writer implements ObjectWriter {
         last,
         checksums: this.checksums,
         sha256Hex: this.options.sha256Hex === true,
-        ...(this.state ? { state: this.state } : {}),
       };
+      if (this.state) item.state = this.state;
+      if (workerStaged) item.stageOffset = block.geometry.stageOffset;
       const res = await this.ctx.encode(item, dataBytes);
       this.state = res.state;
       if (last) this.digests = res.digests;
-      appended = this.appendShards(block, index, dataBytes, shardBytes, res.shardXxh64);
+      appended = this.appendShards(block, index, dataBytes, shardBytes, res.shardXxh64, workerStaged);
       if (shardBytes <= STAGE_SHARD_MAX_BYTES) {
         // Shards were copied out: the block can serve the next writer right away.
         this.ctx.blockPool.release(block);
@@ -185,13 +188,15 @@ export class Writer implements ObjectWriter {
     this.appends.push(settled);
   }
 
-  private appendShards(block: Block, index: number, dataBytes: number, shardBytes: number, hashes: string[]): Promise<void> {
+  private appendShards(block: Block, index: number, dataBytes: number, shardBytes: number, hashes: string[], workerStaged: boolean): Promise<void> {
     const { k, m } = this.ctx;
     const g = block.geometry;
     const shards: (ShardLocation | null)[] = [];
     const writes: Promise<void>[] = [];
     const recordBytes = RECORD_HEADER_BYTES + shardBytes;
     const stage = shardBytes <= STAGE_SHARD_MAX_BYTES ? slabAlloc(recordBytes * (k + m)) : undefined;
+    // The worker laid the finished records out back to back: out of the shared block in one memcpy.
+    if (stage && workerStaged) stage.fill(new Uint8Array(block.sab, g.stageOffset, recordBytes * (k + m)));
     for (let i = 0; i < k + m; i++) {
       const d = this.shardDrives[i];
       const drive = d === null || d === undefined ? null : this.ctx.drives[d];
@@ -199,17 +204,20 @@ export class Writer implements ObjectWriter {
         shards.push(null);
         continue;
       }
-      const payloadOff = i < k ? i * shardBytes : g.parityOffset + (i - k) * shardBytes;
-      const header = new Uint8Array(block.sab, g.headerOffset + i * RECORD_HEADER_BYTES, RECORD_HEADER_BYTES);
-      const payload = new Uint8Array(block.sab, payloadOff, shardBytes);
       let iov: Uint8Array[];
-      if (stage) {
-        const rec = stage.subarray(i * recordBytes, (i + 1) * recordBytes);
-        // Out of the shared block with a plain memcpy (see copyIntoShared).
-        rec.fill(header, 0, RECORD_HEADER_BYTES);
-        rec.fill(payload, RECORD_HEADER_BYTES, recordBytes);
-        iov = [rec];
-      } else iov = [header, payload];
+      if (stage && workerStaged) iov = [stage.subarray(i * recordBytes, (i + 1) * recordBytes)];
+      else {
+        const payloadOff = i < k ? i * shardBytes : g.parityOffset + (i - k) * shardBytes;
+        const header = new Uint8Array(block.sab, g.headerOffset + i * RECORD_HEADER_BYTES, RECORD_HEADER_BYTES);
+        const payload = new Uint8Array(block.sab, payloadOff, shardBytes);
+        if (stage) {
+          const rec = stage.subarray(i * recordBytes, (i + 1) * recordBytes);
+          // Out of the shared block with a plain memcpy (see copyIntoShared).
+          rec.fill(header, 0, RECORD_HEADER_BYTES);
+          rec.fill(payload, RECORD_HEADER_BYTES, recordBytes);
+          iov = [rec];
+        } else iov = [header, payload];
+      }
       const { segment, offset, written } = drive.append(iov, recordBytes);
       shards.push({ drive: d, segment: segment.number, offset, xxh64: hashes[i]! });
       writes.push(written);

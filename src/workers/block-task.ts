@@ -210,14 +210,20 @@ function checkJob(job: EncodeJob): void {
 }
 
 function finishJob(job: EncodeJob, hashed: { state?: HashState; digests?: RawDigests }): EncodedBlock {
-  const { k, m, shardBytes } = job;
+  const { k, m, shardBytes, stageOffset } = job;
   const buf = new Uint8Array(job.sab);
   const hashes: bigint[] = [];
   for (let i = 0; i < k + m; i++) {
     const off = i < k ? i * shardBytes : job.parityOffset + (i - k) * shardBytes;
     const h = xxh64(new Uint8Array(job.sab, off, shardBytes));
     hashes.push(h);
-    writeHeader(buf, job.headerOffset + i * RECORD_HEADER_BYTES, RecordType.Shard, shardBytes, h, job.seed);
+    if (stageOffset === undefined) writeHeader(buf, job.headerOffset + i * RECORD_HEADER_BYTES, RecordType.Shard, shardBytes, h, job.seed);
+    else {
+      // The finished record, header then payload, ready for the engine to copy out in one piece.
+      const rec = stageOffset + i * (RECORD_HEADER_BYTES + shardBytes);
+      writeHeader(buf, rec, RecordType.Shard, shardBytes, h, job.seed);
+      buf.copyWithin(rec + RECORD_HEADER_BYTES, off, off + shardBytes);
+    }
   }
   return { hashes, ...hashed };
 }

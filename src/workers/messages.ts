@@ -9,6 +9,7 @@
 //
 // Both ends check the layout: item counts, field ranges and the exact byte length consumed.
 import type { ChecksumAlgorithm } from '../store/api.js';
+import { RECORD_HEADER_BYTES } from '../store/record.js';
 import type { EncodeGeometry, EncodeItem, EncodeResult, FinalDigests, HashState, ReadItem, ReadResult } from './tasks.js';
 
 export const XXH64_BYTES = 8;
@@ -37,8 +38,8 @@ const CHECKSUM_FLAGS: Record<ChecksumAlgorithm, number> = {
   SHA256: EncodeFlag.Sha256,
 };
 
-/** Per encode item: sab index, dataBytes, shardBytes, k, m, parityOffset, headerOffset, flags. */
-const ENCODE_FIELDS = 8;
+/** Per encode item: sab index, dataBytes, shardBytes, k, m, parityOffset, headerOffset, flags, stageOffset (-1: none). */
+const ENCODE_FIELDS = 9;
 /** Per read item: sab index, base, k, m, shardBytes, needMask, presentMask, then fd+offset per shard. */
 const READ_FIELDS = 7;
 
@@ -184,6 +185,7 @@ export function packEncode(items: readonly EncodeItem[]): EncodeTask {
     nums[o + 5] = it.parityOffset;
     nums[o + 6] = it.headerOffset;
     nums[o + 7] = encodeFlags(it);
+    nums[o + 8] = it.stageOffset ?? -1;
     if (it.state) {
       states ??= new Array<HashState | null>(items.length).fill(null);
       states[i] = it.state;
@@ -259,6 +261,11 @@ export function unpackEncode(task: EncodeTask): EncodeJob[] {
     checkShape(k, m, shardBytes);
     const flags = nums[o + 7]!;
     const job: EncodeJob = { sab, dataBytes: nums[o + 1]!, shardBytes, k, m, parityOffset: nums[o + 5]!, headerOffset: nums[o + 6]!, seed, flags };
+    const stageOffset = nums[o + 8]!;
+    if (stageOffset !== -1) {
+      assert(Number.isInteger(stageOffset) && stageOffset >= 0 && stageOffset + (k + m) * (RECORD_HEADER_BYTES + shardBytes) <= sab.byteLength, 'stage region out of range');
+      job.stageOffset = stageOffset;
+    }
     if (flags & EncodeFlag.HasState) {
       const st = task.states?.[i];
       assert(st != null, 'flagged state missing');

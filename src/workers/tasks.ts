@@ -27,6 +27,11 @@ export interface EncodeGeometry {
   m: number;
   parityOffset: number;
   headerOffset: number;
+  /**
+   * Where the worker also lays out the k+m finished shard records (header then payload, back to back), so
+   * the engine stages them for the writev with one copy instead of two per shard. Absent: headers only.
+   */
+  stageOffset?: number;
 }
 
 export interface EncodeItem extends EncodeGeometry {
