@@ -16,7 +16,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: '4 KiB', sizeBytes: 4 * 1024, concurrency: 256, chunkBytes: 4 * 1024 },
+  { name: '4 KiB', sizeBytes: 4 * 1024, concurrency: Number(process.env.BENCH_C4K ?? 256), chunkBytes: 4 * 1024 },
   { name: '64 KiB', sizeBytes: 64 * 1024, concurrency: 64, chunkBytes: 64 * 1024 },
   { name: '1 MiB', sizeBytes: MiB, concurrency: 32, chunkBytes: 256 * 1024 },
   { name: '16 MiB', sizeBytes: 16 * MiB, concurrency: 8, chunkBytes: 256 * 1024 },

@@ -12,6 +12,9 @@
 import type { ScrubStats } from './durability.js';
 
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+/** Drives one node can have (segment counters key on segment * MAX_DRIVES + drive). */
+export const MAX_DRIVES = 1024;
+
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256'];
 
 /** Erasure scheme: k data shards + m parity shards per block. */

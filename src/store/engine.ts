@@ -18,7 +18,7 @@ import type {
   ReadOptions,
   WriterOptions,
 } from './api.js';
-import { StoreError } from './api.js';
+import { MAX_DRIVES, StoreError } from './api.js';
 import { BlockPool } from './block-pool.js';
 import { type DriveSet, openDrives } from './drives.js';
 import { type CommitEntry, GroupCommit, type LogAppend } from './group-commit.js';
@@ -104,10 +104,10 @@ export class StrataEngine implements Engine {
     this.encodeBatcher = new Batcher(limits, (items) => pool.encode(items));
     this.readBatcher = new Batcher(limits, (items) => pool.read(items));
     this.groupCommit = new GroupCommit(config.commitWindowMs, config.commitMaxBatch, {
-      txn: (fn) => db.txn(fn),
+      txn: (fn) => db.txnAsync(fn),
       checkpoint: (ends, lastSeq) => {
         for (const [seg, end] of ends) db.bumpSegment(seg.drive, seg.number, { appliedBytes: end });
-        db.meta.putSync('lastSeq', lastSeq);
+        db.putMeta('lastSeq', lastSeq);
       },
     });
   }
@@ -189,16 +189,21 @@ export class StrataEngine implements Engine {
       return Promise.reject(err);
     }
     const dataWritten = layout ? this.layoutWrites.get(layout) : undefined;
+    const isBucketRecord = type === RecordType.BucketCreate || type === RecordType.BucketDelete || type === RecordType.BucketSettings;
     const entry: CommitEntry = {
       seq: body.seq,
       appends,
       dependsOn: this.dependsOn(layout),
       ...(dataWritten ? { dataWritten } : {}),
-      apply: () => {
-        applyRecord(this.db, type, applied);
-        if (type === RecordType.BucketCreate || type === RecordType.BucketDelete || type === RecordType.BucketSettings) this.bucketCache.clear();
-      },
-      settle,
+      apply: () => applyRecord(this.db, type, applied),
+      settle: isBucketRecord
+        ? (ok) => {
+            // After the index commit (settle runs then): a lookup while the write was queued may have
+            // cached the bucket as it was before.
+            this.bucketCache.clear();
+            settle(ok);
+          }
+        : settle,
     };
     return this.groupCommit.submit(entry);
   }
@@ -340,10 +345,13 @@ export class StrataEngine implements Engine {
     this.validateLayout(req);
     // Conditions are decided against every earlier commit (applied or still in its window): that is
     // commit order, because sequence numbers are handed out right here, synchronously.
-    const cur = this.objectView(req.bucket, req.key);
-    if (req.condition?.ifAbsent && cur) throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key} exists`);
-    if (req.condition?.ifEtag !== undefined && (!cur || cur.etag !== req.condition.ifEtag)) {
-      throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key}: ETag does not match`);
+    // Read the current version only when a condition needs it: an unconditional PUT skips an index read.
+    if (req.condition) {
+      const cur = this.objectView(req.bucket, req.key);
+      if (req.condition.ifAbsent && cur) throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key} exists`);
+      if (req.condition.ifEtag !== undefined && (!cur || cur.etag !== req.condition.ifEtag)) {
+        throw new StoreError('PreconditionFailed', `${req.bucket}/${req.key}: ETag does not match`);
+      }
     }
     const seq = this.nextSeq();
     const meta: ObjectMeta = {
@@ -568,6 +576,7 @@ function validateConfig(config: EngineConfig): void {
   if (!(config.commitWindowMs >= 0)) throw new StoreError('InvalidArgument', 'config.commitWindowMs must be >= 0');
   if (config.blockSizeBytes % 8 !== 0) throw new StoreError('InvalidArgument', 'config.blockSizeBytes must be a multiple of 8');
   if (new Set(config.drives).size !== config.drives.length) throw new StoreError('InvalidArgument', 'config.drives has duplicates');
+  if (config.drives.length > MAX_DRIVES) throw new StoreError('InvalidArgument', `at most ${MAX_DRIVES} drives per node, got ${config.drives.length}`);
 }
 
 async function openIndex(config: EngineConfig, driveSet: DriveSet, forceRebuild: boolean, log: (m: string) => void): Promise<{ db: IndexDb; mode: 'replay' | 'rebuild' }> {

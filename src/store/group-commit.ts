@@ -42,8 +42,11 @@ interface Waiting {
 }
 
 export interface GroupCommitHooks {
-  /** Runs fn in one index transaction. */
-  txn: (fn: () => void) => void;
+  /**
+   * Runs fn in one index transaction; a promise when the transaction commits after fn returns (writes
+   * queued to lmdb-js's write thread). Commits are acknowledged only once it has settled.
+   */
+  txn: (fn: () => void) => void | Promise<void>;
   /** Inside the transaction: advance checkpoints and the last applied sequence number. */
   checkpoint: (ends: Map<Segment, number>, lastSeq: number) => void;
 }
@@ -140,11 +143,14 @@ export class GroupCommit {
       const tf = performance.now();
       const ends = new Map<Segment, number>();
       for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));
-      this.hooks.txn(() => {
+      const committed = this.hooks.txn(() => {
         for (const w of batch) w.entry.apply();
         this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
       });
-      if (DEBUG_COMMIT) console.error(`flush n=${batch.length} writes=${(tw - t0).toFixed(2)}ms fsync(${dirty.length})=${(tf - tw).toFixed(2)}ms txn=${(performance.now() - tf).toFixed(2)}ms`);
+      const ta = performance.now();
+      // The next window waits for this one to be committed: its index reads must see these writes.
+      if (committed) await committed;
+      if (DEBUG_COMMIT) console.error(`flush n=${batch.length} writes=${(tw - t0).toFixed(2)}ms fsync(${dirty.length})=${(tf - tw).toFixed(2)}ms apply=${(ta - tf).toFixed(2)}ms commit=${(performance.now() - ta).toFixed(2)}ms`);
     } catch (err) {
       failure = err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err });
     }

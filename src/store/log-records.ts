@@ -3,7 +3,6 @@
 // at runtime. Object commits are written in the binary meta codec (meta-codec.ts), whose bytes are also
 // the index value; the other (rare) records are JSON. Readers accept JSON object commits too (older
 // segments): a codec payload starts with its version byte, a JSON one with '{'.
-import { asBinary } from 'lmdb';
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
 import type { IndexDb } from './index-db.js';
 import { META_CODEC_VERSION, decodeObjectMeta, encodeObjectMetaInto, peekObjectMetaSeq } from './meta-codec.js';
@@ -57,28 +56,18 @@ export function layoutOf(type: RecordType, body: LogBody): Layout | undefined {
   return undefined;
 }
 
-/** Per-segment byte totals of a layout's shard records (header included). */
-export function layoutBytesBySegment(layout: Layout | undefined): Map<number, { drive: number; segment: number; bytes: number }> {
-  const out = new Map<number, { drive: number; segment: number; bytes: number }>();
-  if (!layout) return out;
+/**
+ * Moves a layout's shard bytes (headers included) between live and garbage in the per-segment counters.
+ * Runs once per applied commit, so it walks the layout directly instead of building a per-segment map.
+ */
+function account(db: IndexDb, layout: Layout | undefined, kind: 'live' | 'dead'): void {
+  if (!layout) return;
+  const sign = kind === 'live' ? 1 : -1;
   for (const ext of layout.extents) {
     for (const b of ext.blocks) {
-      for (const s of b.shards) {
-        if (!s) continue;
-        const id = s.segment * 1024 + s.drive; // drives < 1024; exact for any realistic segment number
-        const cur = out.get(id);
-        if (cur) cur.bytes += RECORD_HEADER_BYTES + b.shardBytes;
-        else out.set(id, { drive: s.drive, segment: s.segment, bytes: RECORD_HEADER_BYTES + b.shardBytes });
-      }
+      const bytes = RECORD_HEADER_BYTES + b.shardBytes;
+      for (const s of b.shards) if (s) db.addSegmentBytes(s.drive, s.segment, sign * bytes, kind === 'dead' ? bytes : 0);
     }
-  }
-  return out;
-}
-
-function account(db: IndexDb, layout: Layout | undefined, kind: 'live' | 'dead'): void {
-  for (const { drive, segment, bytes } of layoutBytesBySegment(layout).values()) {
-    if (kind === 'live') db.bumpSegment(drive, segment, { live: bytes });
-    else db.bumpSegment(drive, segment, { live: -bytes, garbage: bytes });
   }
 }
 
@@ -90,44 +79,43 @@ export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void 
   switch (type) {
     case RecordType.ObjectCommit: {
       const { meta, encoded } = body as ObjectCommitBody;
-      const old = db.objects.get([meta.bucket, meta.key]);
+      const old = db.getObject(meta.bucket, meta.key);
       if (old) account(db, old.layout, 'dead');
-      db.objects.putSync([meta.bucket, meta.key], encoded ? (asBinary(encoded as Buffer) as unknown as ObjectMeta) : meta);
+      db.putObject(meta, encoded);
       account(db, meta.layout, 'live');
       return;
     }
     case RecordType.ObjectDelete: {
       const { bucket, key } = body as ObjectDeleteBody;
-      const old = db.objects.get([bucket, key]);
+      const old = db.getObject(bucket, key);
       if (old) {
         account(db, old.layout, 'dead');
-        db.objects.removeSync([bucket, key]);
+        db.removeObject(bucket, key);
       }
       return;
     }
     case RecordType.BucketCreate:
     case RecordType.BucketSettings: {
-      const { bucketMeta } = body as BucketBody;
-      db.buckets.putSync(bucketMeta.name, bucketMeta);
+      db.putBucket((body as BucketBody).bucketMeta);
       return;
     }
     case RecordType.BucketDelete:
-      db.buckets.removeSync((body as BucketDeleteBody).name);
+      db.removeBucket((body as BucketDeleteBody).name);
       return;
     case RecordType.AuxPut: {
       const { ns, id, value, layout, seq } = body as AuxPutBody;
-      const old = db.aux.get([ns, id]);
+      const old = db.getAux(ns, id);
       if (old?.layout) account(db, old.layout, 'dead');
-      db.aux.putSync([ns, id], layout ? { value, layout, seq } : { value, seq });
+      db.putAux(ns, id, layout ? { value, layout, seq } : { value, seq });
       account(db, layout, 'live');
       return;
     }
     case RecordType.AuxDelete: {
       const { ns, id } = body as AuxDeleteBody;
-      const old = db.aux.get([ns, id]);
+      const old = db.getAux(ns, id);
       if (old) {
         if (old.layout) account(db, old.layout, 'dead');
-        db.aux.removeSync([ns, id]);
+        db.removeAux(ns, id);
       }
       return;
     }
