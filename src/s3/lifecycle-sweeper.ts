@@ -219,6 +219,8 @@ export class LifecycleSweeper {
         let days: number | undefined;
         for (const r of rules) if (u.key.startsWith(r.prefix) && (days === undefined || r.days < days)) days = r.days;
         if (days === undefined || nowMs < expiryAfterDays(u.initiatedMs, days)) continue;
+        // Aborts already done are gone from the listing: resuming at the page start repeats nothing.
+        if (this.closed) return this.stopAt({ bucket, phase: 'uploads', keyMarker, uploadIdMarker }, 'closed');
         if (acted >= left.act) return this.stopAt({ bucket, phase: 'uploads', keyMarker, uploadIdMarker }, 'budget');
         try {
           await this.uploads.abort(bucket, u.key, u.uploadId);
@@ -272,7 +274,7 @@ export class LifecycleSweeper {
         await this.options.beforeDelete?.(bucket, expired.map((o) => o.key));
         const failed = await this.deleteAll(bucket, expired, report);
         // Retry the whole page next pass: the conditional deletes make a repeat harmless.
-        if (failed) return this.stopAt({ bucket, phase: 'objects', ...(pageStart !== undefined ? { after: pageStart } : {}) }, 'failed');
+        if (failed || this.closed) return this.stopAt({ bucket, phase: 'objects', ...(pageStart !== undefined ? { after: pageStart } : {}) }, failed ? 'failed' : 'closed');
       }
       after = next;
       if (truncatedByBudget) return this.stopAt({ bucket, phase: 'objects', ...(after !== undefined ? { after } : {}) }, 'budget');
@@ -286,7 +288,8 @@ export class LifecycleSweeper {
     let next = 0;
     let failed = false;
     const lane = async (): Promise<void> => {
-      while (next < objects.length && !failed) {
+      // close() waits for the page under way: stop issuing deletes rather than finish it.
+      while (next < objects.length && !failed && !this.closed) {
         const o = objects[next++]!;
         try {
           if (await this.engine.deleteObject(bucket, o.key, o.seq)) {

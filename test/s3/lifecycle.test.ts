@@ -298,6 +298,30 @@ describe('the sweeper', () => {
   });
 });
 
+describe('closing the sweeper', () => {
+  it('stops a pass under way before its deletions and arms no timer', async () => {
+    const bucket = await newBucket('lc-close');
+    await putLifecycle(bucket, [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }]);
+    await put(bucket, 'a');
+    let closing: Promise<void> | undefined;
+    const s = await sweeper(2, {
+      intervalMs: 60_000,
+      beforeDelete: () => {
+        closing = s.close(); // resolves once this pass has returned
+      },
+    });
+    s.start();
+    expect(s.scheduled).toBe(true);
+    const r = await s.runOnce();
+    await closing;
+    expect(r).toMatchObject({ expiredObjects: 0, complete: false });
+    expect(s.scheduled).toBe(false);
+    expect(await keys(bucket)).toEqual(['a']);
+    s.start(); // a closed sweeper stays closed
+    expect(s.scheduled).toBe(false);
+  });
+});
+
 describe("the server's own sweeper", () => {
   it('runs on its interval, counts in /metrics, and stops on close', async () => {
     const { t: t2, s3: c2 } = await startS3Suite(['auto'], { flags: { 'lifecycle-interval-ms': '50' } });
