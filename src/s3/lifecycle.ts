@@ -477,8 +477,13 @@ export function ruleExpiry(rule: LifecycleRule, o: LifecycleSubject & Pick<Objec
   const e = rule.expiration;
   if (!rule.enabled || e === undefined || (e.days === undefined && e.dateMs === undefined)) return undefined;
   if (!filterMatches(rule.filter, o)) return undefined;
-  return e.days !== undefined ? expiryAfterDays(o.lastModifiedMs, e.days) : e.dateMs;
+  const ms = e.days !== undefined ? expiryAfterDays(o.lastModifiedMs, e.days) : e.dateMs!;
+  // Days is an xsd:int: 2^31 days is past the last instant a Date can hold. Such an object never expires.
+  return ms <= MAX_DATE_MS ? ms : undefined;
 }
+
+/** The last instant ECMAScript dates represent (±100,000,000 days around the epoch). */
+const MAX_DATE_MS = 8.64e15;
 
 /** The earliest expiry of an object over all rules, with the rule that sets it (x-amz-expiration, the sweeper). */
 export function objectExpiry(cfg: LifecycleConfig, o: LifecycleSubject & Pick<ObjectMeta, 'lastModifiedMs'>): { expiryMs: number; ruleId: string } | undefined {

@@ -196,6 +196,13 @@ describe('matching and expiry', () => {
     expect(isExpired(c, { ...obj('a/bc'), lastModifiedMs: t0 }, utc('2029-06-04T00:00:00Z'))).toBe(true);
   });
 
+  it('Days too large for a date never expire anything (and never give an invalid header date)', () => {
+    const c = parseLifecycleXml(cfg(rule('<Filter/><Expiration><Days>2147483647</Days></Expiration>')));
+    expect(objectExpiry(c, { ...obj('k'), lastModifiedMs: Date.now() })).toBeUndefined();
+    const ok = parseLifecycleXml(cfg(rule('<Filter/><Expiration><Days>36500</Days></Expiration>')));
+    expect(objectExpiry(ok, { ...obj('k'), lastModifiedMs: 0 })!.expiryMs).toBe(36501 * DAY_MS);
+  });
+
   it('x-amz-expiration in S3 form, rule ids that would break the header escaped', () => {
     expect(expirationHeader({ expiryMs: utc('2012-12-23T00:00:00Z'), ruleId: '1' })).toBe('expiry-date="Sun, 23 Dec 2012 00:00:00 GMT", rule-id="1"');
     expect(expirationHeader({ expiryMs: 0, ruleId: 'a"b\n' })).toBe('expiry-date="Thu, 01 Jan 1970 00:00:00 GMT", rule-id="a%22b%0A"');
