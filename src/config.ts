@@ -67,6 +67,8 @@ export interface ServerConfig {
     compactionIntervalMs: number;
     driveCheckIntervalMs: number;
   };
+  /** The bucket lifecycle sweeper (src/s3/lifecycle-sweeper.ts). */
+  lifecycle: { intervalMs: number; maxDeletionsPerPass: number; maxScannedPerPass: number };
 }
 
 type Kind = 'string' | 'int' | 'list' | 'ec';
@@ -136,6 +138,9 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   opt('durability.compactionGarbagePercent', 'compaction-garbage-percent', 'int', '30', 'A segment with this share of garbage is rewritten', '%'),
   opt('durability.compactionRateBytesPerSec', 'compaction-rate-bytes-per-sec', 'int', String(16 * 1024 * 1024), 'Compaction copy budget', 'bytes/s'),
   opt('durability.compactionIntervalMs', 'compaction-interval-ms', 'int', '60000', 'How often compaction looks for candidates (0 = off)', 'ms'),
+  opt('lifecycle.intervalMs', 'lifecycle-interval-ms', 'int', String(3600 * 1000), 'Pause between lifecycle sweeper passes: expired objects are deleted, stale multipart uploads aborted (0 = no sweeper)', 'ms'),
+  opt('lifecycle.maxDeletionsPerPass', 'lifecycle-max-deletions-per-pass', 'int', '10000', 'Objects deleted plus uploads aborted by one lifecycle pass; the next pass resumes where it stopped', 'actions'),
+  opt('lifecycle.maxScannedPerPass', 'lifecycle-max-scanned-per-pass', 'int', '1000000', 'Objects and uploads one lifecycle pass looks at; the next pass resumes where it stopped', 'entries'),
   opt('durability.driveCheckIntervalMs', 'drive-check-interval-ms', 'int', '2000', 'Drive health probe period (0 = no probe)', 'ms'),
 ];
 
@@ -224,6 +229,9 @@ export function loadConfig(flags: Record<string, string>, env: Record<string, st
   }
   if (cfg.port > 65535) throw new ConfigError('--port must be ≤ 65535');
   if (cfg.limits.maxKeyBytes < 1) throw new ConfigError('--max-key-bytes must be ≥ 1');
+  if (cfg.lifecycle.maxDeletionsPerPass < 1 || cfg.lifecycle.maxScannedPerPass < 1) {
+    throw new ConfigError('--lifecycle-max-deletions-per-pass and --lifecycle-max-scanned-per-pass must be ≥ 1');
+  }
   if (cfg.durability.compactionGarbagePercent < 1 || cfg.durability.compactionGarbagePercent > 100) {
     throw new ConfigError('--compaction-garbage-percent must be 1..100');
   }
@@ -251,7 +259,7 @@ export function renderFlagHelp(options: readonly ConfigOption[] = CONFIG_OPTIONS
 /** The README's configuration table, generated so the docs cannot drift from the code. */
 /** Options that bound resource use (README's limits table); the rest configure the node. */
 export function isLimitOption(o: ConfigOption): boolean {
-  return o.key.startsWith('limits.') || o.key.startsWith('multipart.') || o.key === 'engine.inFlightBudgetBytes' || o.key === 'engine.workerMaxQueue';
+  return o.key.startsWith('limits.') || o.key.startsWith('multipart.') || o.key === 'lifecycle.maxDeletionsPerPass' || o.key === 'lifecycle.maxScannedPerPass' || o.key === 'engine.inFlightBudgetBytes' || o.key === 'engine.workerMaxQueue';
 }
 
 export function renderConfigMarkdown(filter: (o: ConfigOption) => boolean = () => true): string {

@@ -17,6 +17,7 @@ import { assertObjectKey, decodePathComponent } from '../s3/names.js';
 import { authenticateRequest, deferBodyAuth } from '../s3/auth-glue.js';
 import { applyCorsHeaders } from '../s3/cors-handlers.js';
 import { closeMultipart, multipartLimitsFrom, openMultipart } from '../s3/multipart/handlers.js';
+import { LifecycleSweeper } from '../s3/lifecycle-sweeper.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { BodyError, BodyReader } from './body.js';
 import { Responder } from './response.js';
@@ -56,6 +57,8 @@ export interface StrataServer {
   drain(): Promise<void>;
   /** drain() then close every socket. Does not close the engine (its owner does). */
   close(): Promise<void>;
+  /** The bucket lifecycle sweeper, once the engine is open (undefined with --lifecycle-interval-ms 0). */
+  readonly lifecycle: LifecycleSweeper | undefined;
 }
 
 /** Requests waiting for a slot beyond maxInFlightRequests; 503 SlowDown after admissionWaitMs. */
@@ -484,8 +487,23 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   const port = uws.us_socket_local_port(listenSocket as never);
   // Multipart opens with the engine, not on the first multipart request: it settles completions a
   // crash interrupted and starts the sweeper of abandoned uploads even on a node nobody uploads to.
+  let lifecycle: LifecycleSweeper | undefined;
+  let closing = false;
   const openServices = async (e: Engine): Promise<void> => {
-    await openMultipart(e, multipartLimitsFrom(config));
+    const uploads = await openMultipart(e, multipartLimitsFrom(config));
+    // Lifecycle expiration runs in the background, off the request path (src/s3/lifecycle-sweeper.ts).
+    const lc = config.lifecycle;
+    if (lc !== undefined && lc.intervalMs > 0 && !closing) {
+      lifecycle = new LifecycleSweeper(e, uploads, {
+        ...lc,
+        log,
+        counters: {
+          expiredObjects: (n) => metrics.lifecycleExpiredObjects.inc(n),
+          abortedUploads: (n) => metrics.lifecycleAbortedUploads.inc(n),
+        },
+      });
+      lifecycle.start();
+    }
   };
   if (engine) {
     await openServices(engine);
@@ -527,9 +545,15 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
     health,
     metrics,
     drain,
+    get lifecycle() {
+      return lifecycle;
+    },
     async close() {
+      closing = true;
       await drain();
       clearInterval(sweep);
+      // Before multipart and the engine: a pass under way stops at its next page.
+      await lifecycle?.close();
       for (const l of live) if (!l.ctx.aborted) l.ctx.res.res.close();
       (app as unknown as { close?: () => void }).close?.();
       if (engine) await closeMultipart(engine).catch((err: unknown) => log.warn({ err }, 'closing multipart service failed'));

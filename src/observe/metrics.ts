@@ -11,6 +11,9 @@ export interface Metrics {
   observeRequest(op: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void;
   inFlightRequests: Gauge;
   admissionRejected: Counter;
+  /** Objects the lifecycle sweeper deleted / multipart uploads it aborted. */
+  lifecycleExpiredObjects: Counter;
+  lifecycleAbortedUploads: Counter;
   render(): Promise<string>;
   contentType: string;
 }
@@ -37,6 +40,16 @@ export function createMetrics(engine: () => Engine | undefined, options: { defau
   const admissionRejected = new Counter({
     name: 'strata_s3_admission_rejected_total',
     help: 'Requests answered 503 SlowDown because admission timed out or the connection cap was reached',
+    registers: [registry],
+  });
+  const lifecycleExpiredObjects = new Counter({
+    name: 'strata_lifecycle_expired_objects_total',
+    help: 'Objects deleted by the lifecycle sweeper because a bucket rule expired them',
+    registers: [registry],
+  });
+  const lifecycleAbortedUploads = new Counter({
+    name: 'strata_lifecycle_aborted_uploads_total',
+    help: 'Incomplete multipart uploads aborted by the lifecycle sweeper (AbortIncompleteMultipartUpload rules)',
     registers: [registry],
   });
   // Engine and durability figures are read at scrape time; a failing read leaves the gauge unset.
@@ -104,6 +117,8 @@ export function createMetrics(engine: () => Engine | undefined, options: { defau
     registry,
     inFlightRequests,
     admissionRejected,
+    lifecycleExpiredObjects,
+    lifecycleAbortedUploads,
     observeRequest(op, status, seconds, bIn, bOut) {
       const s = String(status);
       requests.inc({ op, status: s });

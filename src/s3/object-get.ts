@@ -10,6 +10,7 @@ import { evaluateConditions } from './conditional.js';
 import { parseRange } from './range.js';
 import { httpDate } from './xml.js';
 import { tagCount } from './tags.js';
+import { addExpirationHeader } from './lifecycle-handlers.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -28,7 +29,8 @@ function partRange(meta: ObjectMeta, partNumber: number): ByteRange | undefined 
 
 async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   const key = requireKey(ctx);
-  const bucket = requireBucket(ctx).name;
+  const b = requireBucket(ctx);
+  const bucket = b.name;
   const meta = ctx.engine.headObject(bucket, key);
   if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
   // Unversioned buckets: only the current version exists ("null" is how S3 names it there).
@@ -80,6 +82,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   if (partNumber !== undefined && meta.parts) headers['x-amz-mp-parts-count'] = meta.parts.length;
   const tags = tagCount(meta);
   if (tags !== undefined) headers['x-amz-tagging-count'] = tags;
+  addExpirationHeader(headers, b, meta);
   const length = range ? Math.max(0, range.end - range.start + 1) : size;
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
   if (head) {

@@ -11,6 +11,7 @@ import { etagMatches } from './conditional.js';
 import { checkObjectAcl } from './acl.js';
 import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
+import { addExpirationHeader } from './lifecycle-handlers.js';
 
 /** If-None-Match / If-Match on writes → the engine's atomic commit condition. */
 export function writeCondition(ctx: RequestContext): CommitRequest['condition'] | undefined {
@@ -43,7 +44,8 @@ export function precheckWriteCondition(ctx: RequestContext, bucket: string, key:
 
 export async function putObject(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
-  const bucket = requireBucket(ctx).name;
+  const b = requireBucket(ctx);
+  const bucket = b.name;
   const limits = ctx.config.limits;
   const plan = planBody(ctx, { requireLength: true, maxBytes: limits.maxObjectSizeBytes });
   const system = systemMetaFromHeaders(ctx.headers);
@@ -76,5 +78,6 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const headers: HeaderList = { ETag: quoteEtag(meta.etag) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;
   if (req.checksumType) headers['x-amz-checksum-type'] = req.checksumType;
+  addExpirationHeader(headers, ctx.engine.getBucket(bucket) ?? b, meta);
   ctx.res.send(200, headers, '');
 }

@@ -22,6 +22,7 @@ import {
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.js';
 import {
@@ -81,6 +82,9 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketCors', method: 'GET', scope: 'bucket', query: ['cors'], handler: getBucketCors },
   { op: 'PutBucketCors', method: 'PUT', scope: 'bucket', query: ['cors'], handler: putBucketCors },
   { op: 'DeleteBucketCors', method: 'DELETE', scope: 'bucket', query: ['cors'], handler: deleteBucketCors },
+  { op: 'GetBucketLifecycleConfiguration', method: 'GET', scope: 'bucket', query: ['lifecycle'], handler: getBucketLifecycle },
+  { op: 'PutBucketLifecycleConfiguration', method: 'PUT', scope: 'bucket', query: ['lifecycle'], handler: putBucketLifecycle },
+  { op: 'DeleteBucketLifecycle', method: 'DELETE', scope: 'bucket', query: ['lifecycle'], handler: deleteBucketLifecycle },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },

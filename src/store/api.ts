@@ -245,8 +245,12 @@ export interface Engine {
    * PreconditionFailed when `expectSeq` is given and the current version is another one.
    */
   updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta>;
-  /** Removes the index entry and appends a delete record. Returns false if there was nothing. */
-  deleteObject(bucket: string, key: string): Promise<boolean>;
+  /**
+   * Removes the index entry and appends a delete record. Returns false if there was nothing.
+   * PreconditionFailed when `expectSeq` is given and the current version (pending commits included) is
+   * another one: the lifecycle sweeper deletes only the version it judged expired.
+   */
+  deleteObject(bucket: string, key: string, expectSeq?: number): Promise<boolean>;
   /** Ordered by key (UTF-8 byte order), keys > after, starting with prefix. */
   listObjects(bucket: string, options: ListOptions): ObjectMeta[];
 

@@ -415,10 +415,14 @@ export class StrataEngine implements Engine {
     );
   }
 
-  async deleteObject(bucket: string, key: string): Promise<boolean> {
+  async deleteObject(bucket: string, key: string, expectSeq?: number): Promise<boolean> {
     this.assertOpen();
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
-    if (!this.objectView(bucket, key)) return false;
+    // Decided here, synchronously, against every earlier commit (as updateObjectTags): with expectSeq
+    // a version committed after the caller looked (an overwrite still in its window too) is never deleted.
+    const cur = this.objectView(bucket, key);
+    if (!cur) return false;
+    if (expectSeq !== undefined && cur.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} changed`);
     const seq = this.nextSeq();
     const settle = this.setPendingObject(bucket, key, null, seq);
     await this.commit(RecordType.ObjectDelete, { seq, bucket, key }, this.onlineDrives(), undefined, settle);

@@ -204,7 +204,10 @@ describe('routing table', () => {
     expect(op('PUT', 'bucket', q('versioning'))).toBe('PutBucketVersioning');
     expect(op('DELETE', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
     expect(op('GET', 'bucket', q('policy'))).toBe('UnsupportedBucketSubresource');
-    expect(op('PUT', 'bucket', q('lifecycle'))).toBe('UnsupportedBucketSubresource');
+    expect(op('PUT', 'bucket', q('lifecycle'))).toBe('PutBucketLifecycleConfiguration');
+    expect(op('GET', 'bucket', q('lifecycle'))).toBe('GetBucketLifecycleConfiguration');
+    expect(op('DELETE', 'bucket', q('lifecycle'))).toBe('DeleteBucketLifecycle');
+    expect(op('GET', 'bucket', q('website'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('cors'))).toBe('PutBucketCors');
     expect(op('OPTIONS', 'bucket', q('cors'))).toBe('PreflightBucket');
     expect(op('OPTIONS', 'object', q('uploads'))).toBe('PreflightObject');

@@ -70,6 +70,25 @@ describe('engine semantics', () => {
     await expect(e.deleteObject('nob', 'x')).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 
+  it('a delete conditional on the version (expectSeq) never deletes a newer one', async () => {
+    const old = await putObject(e, 'b', 'cond-del', Buffer.from('old'));
+    const cur = await putObject(e, 'b', 'cond-del', Buffer.from('new'));
+    await expect(e.deleteObject('b', 'cond-del', old.seq)).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    expect(e.headObject('b', 'cond-del')!.seq).toBe(cur.seq);
+    // Racing an overwrite, in whichever order they commit, the overwrite survives: delete first, then
+    // the new version is written; overwrite first (even still in its group-commit window), the delete fails.
+    for (let i = 0; i < 5; i++) {
+      const base = e.headObject('b', 'cond-del')!;
+      const [put, del] = await Promise.allSettled([putObject(e, 'b', 'cond-del', Buffer.from(`v${i}`)), e.deleteObject('b', 'cond-del', base.seq)]);
+      expect(put.status).toBe('fulfilled');
+      if (del.status === 'rejected') expect(del.reason).toMatchObject({ code: 'PreconditionFailed' });
+      expect(e.headObject('b', 'cond-del')!.seq).toBe((put as PromiseFulfilledResult<{ seq: number }>).value.seq);
+    }
+    const last = e.headObject('b', 'cond-del')!;
+    expect(await e.deleteObject('b', 'cond-del', last.seq)).toBe(true);
+    expect(await e.deleteObject('b', 'cond-del', last.seq)).toBe(false);
+  });
+
   it('bucket lifecycle and errors', async () => {
     await e.createBucket('tmp', 'alice');
     await expect(e.createBucket('tmp', 'bob')).rejects.toMatchObject({ code: 'BucketExists' });
