@@ -15,7 +15,11 @@ export interface ChunkDecoder {
   end(): { trailers: Record<string, string>; decodedBytes: number };
 }
 
-/** Anonymous → AccessDenied; AuthError propagates (mapped by the error catalog). */
+/**
+ * Anonymous (no credentials at all) → an AuthInfo without accessKeyId: whether it may proceed is the
+ * bucket policy's call (authorizeRequest in policy-handlers.ts). AuthError propagates (mapped by the
+ * error catalog).
+ */
 export function authenticateRequest(ctx: RequestContext, identities: IdentityLookup, virtualHostBucket: string | undefined): AuthInfo {
   const opts: Parameters<typeof authenticate>[2] = {
     region: ctx.config.region,
@@ -24,7 +28,7 @@ export function authenticateRequest(ctx: RequestContext, identities: IdentityLoo
   };
   if (virtualHostBucket !== undefined) opts.virtualHostBucket = virtualHostBucket;
   const r = authenticate({ method: ctx.method, rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.headers }, identities, opts);
-  if (r.anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (r.anonymous) return { payloadMode: 'unsigned', raw: r };
   const info: AuthInfo = { accessKeyId: r.accessKeyId, payloadMode: r.payloadMode, raw: r };
   if (r.payloadSha256Hex !== undefined) info.payloadSha256Hex = r.payloadSha256Hex;
   return info;

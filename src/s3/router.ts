@@ -22,6 +22,7 @@ import {
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.js';
 import {
@@ -81,6 +82,10 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketCors', method: 'GET', scope: 'bucket', query: ['cors'], handler: getBucketCors },
   { op: 'PutBucketCors', method: 'PUT', scope: 'bucket', query: ['cors'], handler: putBucketCors },
   { op: 'DeleteBucketCors', method: 'DELETE', scope: 'bucket', query: ['cors'], handler: deleteBucketCors },
+  { op: 'GetBucketPolicy', method: 'GET', scope: 'bucket', query: ['policy'], handler: getBucketPolicy },
+  { op: 'PutBucketPolicy', method: 'PUT', scope: 'bucket', query: ['policy'], handler: putBucketPolicy },
+  { op: 'DeleteBucketPolicy', method: 'DELETE', scope: 'bucket', query: ['policy'], handler: deleteBucketPolicy },
+  { op: 'GetBucketPolicyStatus', method: 'GET', scope: 'bucket', query: ['policyStatus'], handler: getBucketPolicyStatus },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },

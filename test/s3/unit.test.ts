@@ -203,7 +203,9 @@ describe('routing table', () => {
     expect(op('GET', 'bucket', q('versioning'))).toBe('GetBucketVersioning');
     expect(op('PUT', 'bucket', q('versioning'))).toBe('PutBucketVersioning');
     expect(op('DELETE', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
-    expect(op('GET', 'bucket', q('policy'))).toBe('UnsupportedBucketSubresource');
+    expect(op('GET', 'bucket', q('policy'))).toBe('GetBucketPolicy');
+    expect(op('GET', 'bucket', q('policyStatus'))).toBe('GetBucketPolicyStatus');
+    expect(op('GET', 'bucket', q('website'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('lifecycle'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('cors'))).toBe('PutBucketCors');
     expect(op('OPTIONS', 'bucket', q('cors'))).toBe('PreflightBucket');
