@@ -247,6 +247,64 @@ describe('conditions', () => {
   });
 });
 
+describe('principals: a second identity', () => {
+  const BOB = { accessKeyId: 'bob-key', secretAccessKey: 'bob-secret-0123456789', displayName: 'bob' };
+  let srv: TestServer;
+  let root: S3Client;
+  let bob: S3Client;
+  const B = 'shared';
+
+  beforeAll(async () => {
+    srv = await startTestServer({ extraIdentities: [BOB] });
+    root = sdkClient(srv);
+    bob = sdkClient(srv, { accessKeyId: BOB.accessKeyId, secretAccessKey: BOB.secretAccessKey });
+    await root.send(new CreateBucketCommand({ Bucket: B }));
+    await root.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'hi' }));
+  });
+  afterAll(async () => {
+    bob?.destroy();
+    await stopS3Suite(srv, root);
+  });
+
+  it('a Deny naming arn:aws:iam::<account>:user/<access key> binds that caller only', async () => {
+    const bobArn = `arn:aws:iam::123456789012:user/${BOB.accessKeyId}`;
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: B,
+        Policy: doc(B, { Effect: 'Deny', Principal: { AWS: bobArn }, Action: ['s3:PutObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] }),
+      }),
+    );
+    await expectS3Error(bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' })), 'AccessDenied', 403);
+    expect(await (await bob.send(new GetObjectCommand({ Bucket: B, Key: 'doc' }))).Body!.transformToString()).toBe('hi');
+    await root.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'hi again' }));
+    // The owner-and-root exemption is not for everyone: bob cannot remove the policy that binds him.
+    await expectS3Error(bob.send(new DeleteBucketPolicyCommand({ Bucket: B })), 'AccessDenied', 403);
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: B }));
+    await bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' }));
+  });
+
+  it('the owner of a bucket (not root) may always change its policy', async () => {
+    await bob.send(new CreateBucketCommand({ Bucket: 'bobs' }));
+    await bob.send(new PutBucketPolicyCommand({ Bucket: 'bobs', Policy: doc('bobs', { Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::bobs', 'arn:aws:s3:::bobs/*'] }) }));
+    await expectS3Error(bob.send(new ListObjectsV2Command({ Bucket: 'bobs' })), 'AccessDenied', 403);
+    await bob.send(new DeleteBucketPolicyCommand({ Bucket: 'bobs' }));
+    await bob.send(new ListObjectsV2Command({ Bucket: 'bobs' }));
+  });
+
+  it('s3:ExistingObjectTag/<key> grants by the tags of the object', async () => {
+    await root.send(new PutObjectCommand({ Bucket: B, Key: 'tagged', Body: 'open', Tagging: 'visibility=public' }));
+    await root.send(new PutObjectCommand({ Bucket: B, Key: 'untagged', Body: 'closed' }));
+    await root.send(new PutBucketPolicyCommand({ Bucket: B, Policy: doc(B, publicRead(B, { Condition: { StringEquals: { 's3:ExistingObjectTag/visibility': 'public' } } })) }));
+    const a = anonymousClient(srv);
+    try {
+      expect(await (await a.send(new GetObjectCommand({ Bucket: B, Key: 'tagged' }))).Body!.transformToString()).toBe('open');
+      await expectS3Error(a.send(new GetObjectCommand({ Bucket: B, Key: 'untagged' })), 'AccessDenied', 403);
+    } finally {
+      a.destroy();
+    }
+  });
+});
+
 describe('durability', () => {
   it('the policy survives a restart and an index rebuild, and is enforced after both', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'strata-policy-'));
