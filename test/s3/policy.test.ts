@@ -5,6 +5,7 @@
 // policy itself, and the policy surviving a restart and an index rebuild.
 
 import fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +169,18 @@ describe('anonymous access', () => {
     );
     await anon.send(new PutObjectCommand({ Bucket: B, Key: 'inbox/a.txt', Body: 'from nobody' }));
     expect(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'inbox/a.txt' }))).Body!.transformToString()).toBe('from nobody');
+    // A stream body: the unsigned SDK sends aws-chunked with a checksum trailer; the object is the payload, not the framing.
+    const payload = Buffer.alloc(70_000, 'z');
+    await anon.send(new PutObjectCommand({ Bucket: B, Key: 'inbox/stream.bin', Body: Readable.from([payload.subarray(0, 30_000), payload.subarray(30_000)]), ContentLength: payload.length }));
+    const back = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'inbox/stream.bin' }))).Body!.transformToByteArray());
+    expect(back.equals(payload)).toBe(true);
+    // A signed streaming mode without a signature cannot be verified.
+    const forged = await fetch(`${t.endpoint}/${B}/inbox/forged`, {
+      method: 'PUT',
+      headers: { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '1' },
+      body: '1;chunk-signature=00\r\nx\r\n0;chunk-signature=00\r\n\r\n',
+    });
+    expect(forged.status).toBe(400);
     await expectS3Error(anon.send(new PutObjectCommand({ Bucket: B, Key: 'inbox/locked/a.txt', Body: 'x' })), 'AccessDenied', 403);
     await expectS3Error(anon.send(new PutObjectCommand({ Bucket: B, Key: 'elsewhere.txt', Body: 'x' })), 'AccessDenied', 403);
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: B }));
