@@ -216,9 +216,56 @@ function parsePrincipal(v: unknown): PrincipalSpec {
   return spec;
 }
 
+/**
+ * S3's IAM action names (AWS's service authorization reference, lower-cased), so that a literal
+ * action is checked as AWS checks it: a typo in a Deny ("s3:DeleteObjekt") must be an error, not a
+ * statement that silently never applies. Patterns with wildcards are accepted as they are. An action
+ * AWS adds later and is missing here is refused (visible, fixable) rather than accepted blind.
+ */
+export const KNOWN_S3_ACTIONS: ReadonlySet<string> = new Set(
+  (
+    'AbortMultipartUpload BypassGovernanceRetention CreateAccessGrant CreateAccessGrantsInstance CreateAccessGrantsLocation ' +
+    'CreateAccessPoint CreateAccessPointForObjectLambda CreateBucket CreateBucketMetadataTableConfiguration CreateJob ' +
+    'CreateMultiRegionAccessPoint CreateStorageLensGroup DeleteAccessGrant DeleteAccessPoint DeleteAccessPointForObjectLambda ' +
+    'DeleteAccessPointPolicy DeleteAccessPointPolicyForObjectLambda DeleteBucket DeleteBucketMetadataTableConfiguration ' +
+    'DeleteBucketOwnershipControls DeleteBucketPolicy DeleteBucketWebsite DeleteJobTagging DeleteMultiRegionAccessPoint ' +
+    'DeleteObject DeleteObjectTagging DeleteObjectVersion DeleteObjectVersionTagging DeleteStorageLensConfiguration ' +
+    'DeleteStorageLensConfigurationTagging DeleteStorageLensGroup DescribeJob DescribeMultiRegionAccessPointOperation ' +
+    'GetAccelerateConfiguration GetAccessGrant GetAccessPoint GetAccessPointConfigurationForObjectLambda ' +
+    'GetAccessPointForObjectLambda GetAccessPointPolicy GetAccessPointPolicyForObjectLambda GetAccessPointPolicyStatus ' +
+    'GetAccessPointPolicyStatusForObjectLambda GetAccountPublicAccessBlock GetAnalyticsConfiguration GetBucketAcl ' +
+    'GetBucketCORS GetBucketLocation GetBucketLogging GetBucketMetadataTableConfiguration GetBucketNotification ' +
+    'GetBucketObjectLockConfiguration GetBucketOwnershipControls GetBucketPolicy GetBucketPolicyStatus ' +
+    'GetBucketPublicAccessBlock GetBucketRequestPayment GetBucketTagging GetBucketVersioning GetBucketWebsite GetDataAccess ' +
+    'GetEncryptionConfiguration GetIntelligentTieringConfiguration GetInventoryConfiguration GetJobTagging ' +
+    'GetLifecycleConfiguration GetMetricsConfiguration GetMultiRegionAccessPoint GetMultiRegionAccessPointPolicy ' +
+    'GetMultiRegionAccessPointPolicyStatus GetMultiRegionAccessPointRoutes GetObject GetObjectAcl GetObjectAttributes ' +
+    'GetObjectLegalHold GetObjectRetention GetObjectTagging GetObjectTorrent GetObjectVersion GetObjectVersionAcl ' +
+    'GetObjectVersionAttributes GetObjectVersionForReplication GetObjectVersionTagging GetObjectVersionTorrent ' +
+    'GetReplicationConfiguration GetStorageLensConfiguration GetStorageLensConfigurationTagging GetStorageLensDashboard ' +
+    'GetStorageLensGroup InitiateReplication ListAccessGrants ListAccessPoints ListAccessPointsForObjectLambda ' +
+    'ListAllMyBuckets ListBucket ListBucketMultipartUploads ListBucketVersions ListJobs ListMultiRegionAccessPoints ' +
+    'ListMultipartUploadParts ListStorageLensConfigurations ListStorageLensGroups ListTagsForResource ' +
+    'ObjectOwnerOverrideToBucketOwner PauseReplication PutAccelerateConfiguration PutAccessPointConfigurationForObjectLambda ' +
+    'PutAccessPointPolicy PutAccessPointPolicyForObjectLambda PutAccessPointPublicAccessBlock PutAccountPublicAccessBlock ' +
+    'PutAnalyticsConfiguration PutBucketAcl PutBucketCORS PutBucketLogging PutBucketNotification ' +
+    'PutBucketObjectLockConfiguration PutBucketOwnershipControls PutBucketPolicy PutBucketPublicAccessBlock ' +
+    'PutBucketRequestPayment PutBucketTagging PutBucketVersioning PutBucketWebsite PutEncryptionConfiguration ' +
+    'PutIntelligentTieringConfiguration PutInventoryConfiguration PutJobTagging PutLifecycleConfiguration ' +
+    'PutMetricsConfiguration PutMultiRegionAccessPointPolicy PutObject PutObjectAcl PutObjectLegalHold PutObjectRetention ' +
+    'PutObjectTagging PutObjectVersionAcl PutObjectVersionTagging PutReplicationConfiguration PutStorageLensConfiguration ' +
+    'PutStorageLensConfigurationTagging ReplicateDelete ReplicateObject ReplicateTags RestoreObject ' +
+    'SubmitMultiRegionAccessPointRoutes TagResource UntagResource UpdateBucketMetadataTableConfiguration UpdateJobPriority ' +
+    'UpdateJobStatus UpdateStorageLensGroup'
+  )
+    .split(' ')
+    .map((a) => 's3:' + a.toLowerCase()),
+);
+
 function parseActions(v: unknown, variables: boolean): Glob[] {
   return stringList(v, 'Action').map((a) => {
     if (a !== '*' && !/^s3:[A-Za-z0-9*?]+$/i.test(a)) throw malformed(`Policy has invalid action: "${a}"`);
+    if (!/[*?]/.test(a) && !KNOWN_S3_ACTIONS.has(a.toLowerCase())) throw malformed(`Policy has invalid action: "${a}" is not an S3 action`);
     return compileGlob(a, true, variables);
   });
 }
