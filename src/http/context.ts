@@ -8,7 +8,7 @@ import type { BodyReader } from './body.js';
 import type { Responder } from './response.js';
 
 export interface AuthInfo {
-  /** undefined = anonymous (only /health and /metrics accept it). */
+  /** undefined = anonymous: allowed only what the bucket's policy allows (src/s3/policy-handlers.ts). */
   accessKeyId?: string;
   payloadMode: 'signed' | 'unsigned' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer';
   /** Hex SHA-256 the client signed for the payload (payloadMode 'signed'). */

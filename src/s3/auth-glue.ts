@@ -49,6 +49,7 @@ function anonymousAuth(ctx: RequestContext): AuthInfo {
   }
   if (sha !== undefined && sha.startsWith('STREAMING-')) throw new S3Error('InvalidRequest', `x-amz-content-sha256 ${sha} needs a signed request.`);
   if (chunked) throw new S3Error('InvalidRequest', 'An unsigned aws-chunked body needs x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER.');
+  // A claimed body hash is not a signature, but still an integrity check the handlers make.
   if (sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha)) return { payloadMode: 'signed', payloadSha256Hex: sha.toLowerCase(), raw: { anonymous: true } };
   return { payloadMode: 'unsigned', raw: { anonymous: true } };
 }
