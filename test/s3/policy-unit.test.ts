@@ -10,8 +10,11 @@ import {
   compileGlob,
   evaluatePolicy,
   globMatch,
+  cidrContains,
   isPolicyPublic,
   KNOWN_S3_ACTIONS,
+  parseCidr,
+  parseIp,
   parsePolicy,
   type Caller,
   type CompiledPolicy,
@@ -116,6 +119,32 @@ describe('glob patterns', () => {
     const t0 = performance.now();
     expect(globMatch(g, 'a'.repeat(1024))).toBe(0);
     expect(performance.now() - t0).toBeLessThan(200);
+  });
+});
+
+describe('addresses and CIDR blocks', () => {
+  it('parses IPv4 and IPv6 (compressed, embedded IPv4) and refuses what is not an address', () => {
+    expect(parseIp('127.0.0.1')).toEqual([0x7f00, 0x0001]);
+    expect(parseIp('::1')).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(parseIp('2001:db8::8:800:200c:417a')).toEqual([0x2001, 0xdb8, 0, 0, 0x8, 0x800, 0x200c, 0x417a]);
+    expect(parseIp('::ffff:10.0.0.1')).toEqual([0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001]);
+    expect(parseIp('::')).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.4 ', '1:2:3:4:5:6:7:8:9', '1::2::3', 'g::1', '1:2:3:4:5:6:7']) expect(parseIp(bad), bad).toBeUndefined();
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/-1', '::/129', 'localhost']) expect(parseCidr(bad), bad).toBeUndefined();
+  });
+
+  it('matches by prefix length, within one family', () => {
+    const has = (cidr: string, ip: string): boolean => cidrContains(parseCidr(cidr)!, parseIp(ip)!);
+    expect(has('127.0.0.0/8', '127.255.0.1')).toBe(true);
+    expect(has('127.0.0.0/8', '128.0.0.1')).toBe(false);
+    expect(has('10.1.2.0/23', '10.1.3.255')).toBe(true);
+    expect(has('10.1.2.0/23', '10.1.4.0')).toBe(false);
+    expect(has('0.0.0.0/0', '203.0.113.9')).toBe(true);
+    expect(has('203.0.113.9', '203.0.113.9')).toBe(true);
+    expect(has('203.0.113.9', '203.0.113.8')).toBe(false);
+    expect(has('2001:db8::/32', '2001:db8:ffff::1')).toBe(true);
+    expect(has('2001:db8::/33', '2001:db8:ffff::1')).toBe(false);
+    expect(has('::/0', '127.0.0.1')).toBe(false); // IPv6 blocks never hold IPv4 callers
   });
 });
 
