@@ -10,7 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -23,6 +26,7 @@ import {
   PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sdkClient } from '../helpers/server-clients.js';
@@ -174,6 +178,13 @@ describe('anonymous access', () => {
     await anon.send(new PutObjectCommand({ Bucket: B, Key: 'inbox/stream.bin', Body: Readable.from([payload.subarray(0, 30_000), payload.subarray(30_000)]), ContentLength: payload.length }));
     const back = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'inbox/stream.bin' }))).Body!.transformToByteArray());
     expect(back.equals(payload)).toBe(true);
+    // Multipart is s3:PutObject too (create, parts, complete); abort is its own action, not granted here.
+    const mp = await anon.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'inbox/mp.bin' }));
+    const part = await anon.send(new UploadPartCommand({ Bucket: B, Key: 'inbox/mp.bin', UploadId: mp.UploadId, PartNumber: 1, Body: 'part one' }));
+    await expectS3Error(anon.send(new AbortMultipartUploadCommand({ Bucket: B, Key: 'inbox/mp.bin', UploadId: mp.UploadId })), 'AccessDenied', 403);
+    await anon.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'inbox/mp.bin', UploadId: mp.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'inbox/mp.bin' }))).Body!.transformToString()).toBe('part one');
+    await expectS3Error(anon.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'elsewhere.bin' })), 'AccessDenied', 403);
     // A signed streaming mode without a signature cannot be verified.
     const forged = await fetch(`${t.endpoint}/${B}/inbox/forged`, {
       method: 'PUT',
