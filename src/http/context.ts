@@ -2,6 +2,7 @@
 // holds (method, url, query, headers) is copied here synchronously before the first await.
 
 import type { Engine } from '../store/api.js';
+import type { IdentityLookup } from '../auth/identities.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../observe/log.js';
 import type { BodyReader } from './body.js';
@@ -32,6 +33,8 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
   readonly engine: Engine;
+  /** Who may sign requests (bucket policies check the principals they name against it). */
+  readonly identities: IdentityLookup;
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly res: Responder;

@@ -372,6 +372,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       headers,
       remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
       engine: engine as Engine, // only used once serving, when it is set
+      identities,
       config,
       log,
       res: responder,

@@ -235,7 +235,8 @@ export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   }
   const text = body.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(body)) throw new S3Error('MalformedPolicy', 'Policies must be UTF-8');
-  parsePolicy(text, b.name); // MalformedPolicy with the reason, or a policy we can evaluate
+  // MalformedPolicy with the reason, or a policy we can evaluate.
+  parsePolicy(text, b.name, { isKnownUser: (k) => ctx.identities.lookup(k) !== undefined });
   // Stored verbatim (GetBucketPolicy returns the client's text); a patch of this one settings key.
   await ctx.engine.updateBucketSettings(b.name, { [BUCKET_POLICY_SETTING]: text });
   ctx.res.send(204, {}, '');

@@ -199,7 +199,13 @@ function stringList(v: unknown, what: string): string[] {
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const PRINCIPAL_TYPES = new Set(['AWS', 'CanonicalUser', 'Service', 'Federated']);
 
-function parsePrincipal(v: unknown): PrincipalSpec {
+/** Put-time checks that need the node's state (the pure parse cannot know who exists). */
+export interface PolicyCheckOptions {
+  /** Does an identity with this access key id exist? A principal naming an unknown user is refused, as AWS does. */
+  isKnownUser?: (accessKeyId: string) => boolean;
+}
+
+function parsePrincipal(v: unknown, opts: PolicyCheckOptions): PrincipalSpec {
   const users = new Set<string>();
   const spec = { everyone: false, account: false, users };
   if (v === '*') return { ...spec, everyone: true };
@@ -225,6 +231,8 @@ function parsePrincipal(v: unknown): PrincipalSpec {
       }
     }
   }
+  // A Deny naming a user who does not exist would silently bind nobody (a typo, usually).
+  if (opts.isKnownUser) for (const u of users) if (!opts.isKnownUser(u)) throw malformed(`Invalid principal in policy: no identity with access key id "${u}"`);
   return spec;
 }
 
@@ -503,7 +511,7 @@ function parseConditions(v: unknown, variables: boolean): CompiledCondition[] {
   return out;
 }
 
-function parseStatement(raw: unknown, bucket: string, variables: boolean): CompiledStatement {
+function parseStatement(raw: unknown, bucket: string, variables: boolean, opts: PolicyCheckOptions): CompiledStatement {
   if (!isPlainObject(raw)) throw malformed('Each Statement must be an object');
   for (const k of Object.keys(raw)) if (!STATEMENT_FIELDS.has(k)) throw malformed(`Unknown field ${k} in Statement`);
   const { Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition } = raw;
@@ -517,7 +525,7 @@ function parseStatement(raw: unknown, bucket: string, variables: boolean): Compi
   if ((Resource === undefined) === (NotResource === undefined)) throw malformed('A Statement needs exactly one of Resource and NotResource');
   const st: CompiledStatement = {
     effect: Effect,
-    principal: parsePrincipal(Principal ?? NotPrincipal),
+    principal: parsePrincipal(Principal ?? NotPrincipal, opts),
     notPrincipal: NotPrincipal !== undefined,
     actions: parseActions(Action ?? NotAction, variables),
     notAction: NotAction !== undefined,
@@ -531,9 +539,10 @@ function parseStatement(raw: unknown, bucket: string, variables: boolean): Compi
 
 /**
  * The PutBucketPolicy body → compiled policy, or MalformedPolicy with a message naming the problem.
- * `bucket` is the bucket the policy is for: every Resource must be it or an object in it.
+ * `bucket` is the bucket the policy is for: every Resource must be it or an object in it. `opts` are
+ * the Put-time checks; a stored policy is read back without them (an identity may since have gone).
  */
-export function parsePolicy(text: string, bucket: string): CompiledPolicy {
+export function parsePolicy(text: string, bucket: string, opts: PolicyCheckOptions = {}): CompiledPolicy {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -551,7 +560,7 @@ export function parsePolicy(text: string, bucket: string): CompiledPolicy {
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw malformed('Statement must not be empty');
   const variables = version === '2012-10-17';
-  const statements = list.map((s) => parseStatement(s, bucket, variables));
+  const statements = list.map((s) => parseStatement(s, bucket, variables, opts));
   const sids = new Set<string>();
   for (const s of statements) {
     if (s.sid === undefined || s.sid === '') continue;

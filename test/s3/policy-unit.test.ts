@@ -89,6 +89,17 @@ describe('parsePolicy: what is a valid policy', () => {
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Condition: { StringEqualz: { 'aws:UserAgent': 'x' } } }] }))).toMatch(/Invalid Condition type/);
   });
 
+  it('with isKnownUser (Put time), refuses principals naming users that do not exist', () => {
+    const text = (p: unknown): string => JSON.stringify({ Statement: [{ ...PUBLIC_READ, Effect: 'Deny', Principal: p }] });
+    const isKnownUser = (k: string): boolean => k === 'alice-key';
+    expect(() => parsePolicy(text({ AWS: 'arn:aws:iam::123456789012:user/alice-key' }), B, { isKnownUser })).not.toThrow();
+    expect(() => parsePolicy(text({ AWS: ['*', '123456789012', 'arn:aws:iam::123456789012:role/r'] }), B, { isKnownUser })).not.toThrow();
+    expect(() => parsePolicy(text({ AWS: 'arn:aws:iam::123456789012:user/alcie-key' }), B, { isKnownUser })).toThrow(/alcie-key/);
+    expect(() => parsePolicy(text({ CanonicalUser: 'bob' }), B, { isKnownUser })).toThrow(/bob/);
+    // Read back from storage without the check: an identity removed since must not break the bucket.
+    expect(() => parsePolicy(text({ AWS: 'bob' }), B)).not.toThrow();
+  });
+
   it('accepts IAM operators and keys Strata does not evaluate (they fail safe instead)', () => {
     expect(() => policy({ ...PUBLIC_READ, Condition: { BinaryEquals: { 'aws:UserAgent': 'eA==' } } })).not.toThrow();
     expect(() => policy({ ...PUBLIC_READ, Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-123' } } })).not.toThrow();

@@ -307,6 +307,15 @@ describe('principals: a second identity', () => {
     await bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' }));
   });
 
+  it('a principal naming an identity that does not exist is refused (a typo must not make a Deny inert)', async () => {
+    const e = await expectS3Error(
+      root.send(new PutBucketPolicyCommand({ Bucket: B, Policy: doc(B, { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::123456789012:user/bbo-key' }, Action: 's3:*', Resource: `arn:aws:s3:::${B}/*` }) })),
+      'MalformedPolicy',
+      400,
+    );
+    expect(e.message).toMatch(/bbo-key/);
+  });
+
   it('the owner of a bucket (not root) may always change its policy', async () => {
     await bob.send(new CreateBucketCommand({ Bucket: 'bobs' }));
     await bob.send(new PutBucketPolicyCommand({ Bucket: 'bobs', Policy: doc('bobs', { Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::bobs', 'arn:aws:s3:::bobs/*'] }) }));
