@@ -573,7 +573,7 @@ export function parsePolicy(text: string, bucket: string, opts: PolicyCheckOptio
 // ------------------------------------------------------------------------------------------------
 // evaluation
 
-/** Who is asking. A signed request carries its access key id; `account` marks the node's root identity. */
+/** Who is asking: nobody (no credentials at all), or the identity with this access key id. */
 export type Caller = { anonymous: true } | { anonymous: false; accessKeyId: string };
 
 export interface RequestFacts {
