@@ -26,6 +26,8 @@ export interface LimitsConfig {
   maxObjectSizeBytes: number;
   /** XML request bodies (CreateBucket, DeleteObjects …) are buffered; this caps them. */
   maxXmlBodyBytes: number;
+  /** PutBucketPolicy body, the JSON policy document (S3: 20 KB). */
+  maxBucketPolicyBytes: number;
   /** Keys per DeleteObjects request (S3: 1000). */
   maxDeleteKeys: number;
   /** max-keys cap and default for listings (S3: 1000). */
@@ -121,6 +123,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   opt('limits.maxUserMetadataBytes', 'max-user-metadata-bytes', 'int', String(2 * KiB), 'User metadata (x-amz-meta-* names + values)', 'bytes'),
   opt('limits.maxObjectSizeBytes', 'max-object-size-bytes', 'int', String(5 * GiB), 'Largest single PUT', 'bytes'),
   opt('limits.maxXmlBodyBytes', 'max-xml-body-bytes', 'int', String(1 * MiB), 'Buffered XML request bodies (DeleteObjects, CreateBucket)', 'bytes'),
+  opt('limits.maxBucketPolicyBytes', 'max-bucket-policy-bytes', 'int', String(20 * KiB), 'Bucket policy document size (PutBucketPolicy → PolicyTooLarge)', 'bytes'),
   opt('limits.maxDeleteKeys', 'max-delete-keys', 'int', '1000', 'Keys per DeleteObjects request', 'keys'),
   opt('limits.maxListKeys', 'max-list-keys', 'int', '1000', 'Default and cap of max-keys in listings', 'keys'),
   opt('limits.idleTimeoutMs', 'idle-timeout-ms', 'int', '30000', 'A request idle (no bytes either way) this long gets RequestTimeout', 'ms'),

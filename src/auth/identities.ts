@@ -8,7 +8,10 @@ export interface Identity {
   secretAccessKey: string;
   /** Display name / owner id for ACL and listing output. */
   displayName: string;
-  /** The root identity may do everything; policies (not built yet) apply to the others. */
+  /**
+   * The node's administrator. Bucket policies' Deny statements bind it like any caller, except that it
+   * (and a bucket's owner) may always Get/Put/DeleteBucketPolicy, so no policy can lock it out.
+   */
   isRoot: boolean;
 }
 

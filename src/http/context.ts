@@ -2,13 +2,14 @@
 // holds (method, url, query, headers) is copied here synchronously before the first await.
 
 import type { Engine } from '../store/api.js';
+import type { IdentityLookup } from '../auth/identities.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../observe/log.js';
 import type { BodyReader } from './body.js';
 import type { Responder } from './response.js';
 
 export interface AuthInfo {
-  /** undefined = anonymous (only /health and /metrics accept it). */
+  /** undefined = anonymous: allowed only what the bucket's policy allows (src/s3/policy-handlers.ts). */
   accessKeyId?: string;
   payloadMode: 'signed' | 'unsigned' | 'streaming-signed' | 'streaming-signed-trailer' | 'streaming-unsigned-trailer';
   /** Hex SHA-256 the client signed for the payload (payloadMode 'signed'). */
@@ -32,6 +33,8 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
   readonly engine: Engine;
+  /** Who may sign requests (bucket policies check the principals they name against it). */
+  readonly identities: IdentityLookup;
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly res: Responder;

@@ -15,6 +15,7 @@ import { S3Error, renderErrorXml, toS3Error } from '../s3/errors.js';
 import { matchRoute, type Scope } from '../s3/router.js';
 import { assertObjectKey, decodePathComponent } from '../s3/names.js';
 import { authenticateRequest, deferBodyAuth } from '../s3/auth-glue.js';
+import { authorizeRequest } from '../s3/policy-handlers.js';
 import { applyCorsHeaders } from '../s3/cors-handlers.js';
 import { closeMultipart, multipartLimitsFrom, openMultipart } from '../s3/multipart/handlers.js';
 import { LifecycleSweeper } from '../s3/lifecycle-sweeper.js';
@@ -302,16 +303,19 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       if ('methodNotAllowed' in m) {
         ctx.op = 'Unknown';
         ctx.auth = authenticateRequest(ctx, identities, target.vhostBucket);
+        authorizeRequest(ctx);
         throw new S3Error('MethodNotAllowed', undefined, { details: { Method: ctx.method, ResourceType: target.scope.toUpperCase() } });
       }
       ctx.op = m.route.op;
       // POST Object: the credentials are form fields; the handler authenticates after parsing them.
       // A CORS preflight is never signed: its answer depends only on the bucket's rules.
-      ctx.auth = m.route.authInBody
-        ? deferBodyAuth(identities)
-        : m.route.unauthenticated
-          ? { payloadMode: 'unsigned' }
-          : authenticateRequest(ctx, identities, target.vhostBucket);
+      // Everything else: who is asking (authenticate), then may they (the bucket policy, if any).
+      if (m.route.authInBody) ctx.auth = deferBodyAuth(identities);
+      else if (m.route.unauthenticated) ctx.auth = { payloadMode: 'unsigned' };
+      else {
+        ctx.auth = authenticateRequest(ctx, identities, target.vhostBucket);
+        authorizeRequest(ctx);
+      }
       if (ctx.key !== undefined) assertObjectKey(ctx.key, limits.maxKeyBytes);
       const wait = admission.acquire();
       if (wait) {
@@ -371,6 +375,7 @@ export async function startServer(deps: ServerDeps): Promise<StrataServer> {
       headers,
       remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
       engine: engine as Engine, // only used once serving, when it is set
+      identities,
       config,
       log,
       res: responder,

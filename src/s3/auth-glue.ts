@@ -7,6 +7,7 @@ import type { IdentityLookup } from '../auth/identities.js';
 import type { AuthInfo, RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { AwsChunkedDecoder, chunkedModeFor } from '../auth/chunked.js';
+import { STREAMING_UNSIGNED_PAYLOAD_TRAILER } from '../auth/sigv4.js';
 import { verifyPostPolicy, type PostPolicyResult } from '../auth/post-policy.js';
 
 export interface ChunkDecoder {
@@ -15,7 +16,11 @@ export interface ChunkDecoder {
   end(): { trailers: Record<string, string>; decodedBytes: number };
 }
 
-/** Anonymous → AccessDenied; AuthError propagates (mapped by the error catalog). */
+/**
+ * Anonymous (no credentials at all) → an AuthInfo without accessKeyId: whether it may proceed is the
+ * bucket policy's call (authorizeRequest in policy-handlers.ts). AuthError propagates (mapped by the
+ * error catalog).
+ */
 export function authenticateRequest(ctx: RequestContext, identities: IdentityLookup, virtualHostBucket: string | undefined): AuthInfo {
   const opts: Parameters<typeof authenticate>[2] = {
     region: ctx.config.region,
@@ -24,10 +29,29 @@ export function authenticateRequest(ctx: RequestContext, identities: IdentityLoo
   };
   if (virtualHostBucket !== undefined) opts.virtualHostBucket = virtualHostBucket;
   const r = authenticate({ method: ctx.method, rawPath: ctx.rawPath, rawQuery: ctx.rawQuery, headers: ctx.headers }, identities, opts);
-  if (r.anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (r.anonymous) return anonymousAuth(ctx);
   const info: AuthInfo = { accessKeyId: r.accessKeyId, payloadMode: r.payloadMode, raw: r };
   if (r.payloadSha256Hex !== undefined) info.payloadSha256Hex = r.payloadSha256Hex;
   return info;
+}
+
+/**
+ * An unsigned request still describes its payload. An SDK without credentials streams with
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER (aws-chunked, checksum trailer): decode it, never store the
+ * framing as data. A signed streaming mode without a signature cannot be verified: refused.
+ */
+function anonymousAuth(ctx: RequestContext): AuthInfo {
+  const sha = ctx.headers['x-amz-content-sha256'];
+  const chunked = (ctx.headers['content-encoding'] ?? '').toLowerCase().includes('aws-chunked');
+  if (sha === STREAMING_UNSIGNED_PAYLOAD_TRAILER) {
+    const raw = { anonymous: true, payloadMode: 'streaming-unsigned-trailer' } as const;
+    return { payloadMode: 'streaming-unsigned-trailer', raw };
+  }
+  if (sha !== undefined && sha.startsWith('STREAMING-')) throw new S3Error('InvalidRequest', `x-amz-content-sha256 ${sha} needs a signed request.`);
+  if (chunked) throw new S3Error('InvalidRequest', 'An unsigned aws-chunked body needs x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER.');
+  // A claimed body hash is not a signature, but still an integrity check the handlers make.
+  if (sha !== undefined && /^[0-9a-fA-F]{64}$/.test(sha)) return { payloadMode: 'signed', payloadSha256Hex: sha.toLowerCase(), raw: { anonymous: true } };
+  return { payloadMode: 'unsigned', raw: { anonymous: true } };
 }
 
 export function createChunkDecoder(

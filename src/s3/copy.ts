@@ -11,6 +11,7 @@ import { CHECKSUM_HEADERS, systemMetaFromHeaders, userMetaFromHeaders } from './
 import { S3_NS, el, isoDate } from './xml.js';
 import { precheckWriteCondition, writeCondition } from './object-put.js';
 import { taggingDirective, tagsFromHeaders } from './tags.js';
+import { authorizeCopySource } from './policy-handlers.js';
 
 export interface CopySource {
   bucket: string;
@@ -49,6 +50,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
   checkObjectAcl(ctx);
+  authorizeCopySource(ctx, src.bucket, src.key);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
   const meta = ctx.engine.headObject(src.bucket, src.key);
   if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });

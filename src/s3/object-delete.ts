@@ -7,6 +7,7 @@ import { requireBucket, requireKey, sendXml } from './common.js';
 import { NULL_VERSION_ID, requireNullVersion } from './list-versions.js';
 import { assertObjectKey } from './names.js';
 import { readSmallBody } from './payload.js';
+import { authorizeAction } from './policy-handlers.js';
 import { S3_NS, el, parseDeleteRequest } from './xml.js';
 
 /** Deletes in flight at once within one DeleteObjects request. */
@@ -22,7 +23,8 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
 }
 
 export async function deleteObjects(ctx: RequestContext): Promise<void> {
-  const bucket = requireBucket(ctx).name;
+  const b = requireBucket(ctx);
+  const bucket = b.name;
   const limits = ctx.config.limits;
   const body = await readSmallBody(ctx, limits.maxXmlBodyBytes, true);
   const req = parseDeleteRequest(body, limits.maxDeleteKeys);
@@ -37,6 +39,8 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
         try {
           assertObjectKey(o.key, limits.maxKeyBytes);
           if (o.versionId !== undefined && o.versionId !== NULL_VERSION_ID) throw new S3Error('InvalidArgument', 'Invalid version id specified');
+          // The bucket policy decides each key (a Deny on a prefix must hold here as for DeleteObject).
+          authorizeAction(ctx, b, 's3:DeleteObject', o.key);
           await ctx.engine.deleteObject(bucket, o.key);
           if (!req.quiet) results[base + i] = `<Deleted>${el('Key', o.key)}${el('VersionId', o.versionId)}</Deleted>`;
         } catch (err) {

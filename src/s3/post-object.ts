@@ -22,6 +22,7 @@ import { uriEncode } from '../auth/sigv4.js';
 import { S3Error, xmlEscape } from './errors.js';
 import { checkObjectAcl } from './acl.js';
 import { authenticatePostForm } from './auth-glue.js';
+import { authorizeAction } from './policy-handlers.js';
 import { requireBucket } from './common.js';
 import { assertObjectKey } from './names.js';
 import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
@@ -133,8 +134,10 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const form: Record<string, string> = {};
     for (const [n, v] of fields) form[n] = n.toLowerCase() === 'key' ? key : v;
     const policy = authenticatePostForm(ctx, form, bucket);
-    requireBucket(ctx);
+    const b = requireBucket(ctx);
     assertObjectKey(key, limits.maxKeyBytes);
+    // Signed forms only (no anonymous POST): the bucket policy can still Deny this key.
+    authorizeAction(ctx, b, 's3:PutObject', key);
     ctx.key = key;
 
     const h: Record<string, string> = {};

@@ -23,6 +23,7 @@ import {
   notImplemented,
 } from './subresources.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from './tagging.js';
 import {
@@ -85,6 +86,10 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketLifecycleConfiguration', method: 'GET', scope: 'bucket', query: ['lifecycle'], handler: getBucketLifecycle },
   { op: 'PutBucketLifecycleConfiguration', method: 'PUT', scope: 'bucket', query: ['lifecycle'], handler: putBucketLifecycle },
   { op: 'DeleteBucketLifecycle', method: 'DELETE', scope: 'bucket', query: ['lifecycle'], handler: deleteBucketLifecycle },
+  { op: 'GetBucketPolicy', method: 'GET', scope: 'bucket', query: ['policy'], handler: getBucketPolicy },
+  { op: 'PutBucketPolicy', method: 'PUT', scope: 'bucket', query: ['policy'], handler: putBucketPolicy },
+  { op: 'DeleteBucketPolicy', method: 'DELETE', scope: 'bucket', query: ['policy'], handler: deleteBucketPolicy },
+  { op: 'GetBucketPolicyStatus', method: 'GET', scope: 'bucket', query: ['policyStatus'], handler: getBucketPolicyStatus },
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },

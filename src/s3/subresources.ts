@@ -9,7 +9,7 @@ import { S3_NS, el, parseXml, text } from './xml.js';
 
 /** Bucket sub-resources that are recognised but not implemented (any method, unless routed before). */
 export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
-  'acl', 'policy', 'policyStatus', 'versioning', 'website', 'logging', 'notification',
+  'acl', 'versioning', 'website', 'logging', 'notification',
   'replication', 'encryption', 'object-lock', 'ownershipControls', 'publicAccessBlock', 'accelerate', 'requestPayment',
   'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'session', 'metadataTable',
 ] as const;

@@ -9,6 +9,7 @@ import { openEngine } from '../../src/store/index.js';
 import type { Engine } from '../../src/store/api.js';
 import { startServer, type StrataServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/observe/log.js';
+import { IdentityStore } from '../../src/auth/identities.js';
 
 export const TEST_ACCESS_KEY_ID = 'test-access-key';
 export const TEST_SECRET_ACCESS_KEY = 'test-secret-key-0123456789';
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   logLevel?: string;
   /** Reuse a data dir (restart tests); default a fresh temp dir, removed by stop(). */
   dataDir?: string;
+  /** Identities besides the root key pair (non-root callers, e.g. for bucket-policy tests). */
+  extraIdentities?: { accessKeyId: string; secretAccessKey: string; displayName: string }[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -53,7 +56,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const engine = await openEngine(config.engine);
   let server: StrataServer;
   try {
-    server = await startServer({ engine, config, log });
+    const identities = options.extraIdentities
+      ? IdentityStore.fromConfig({ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, displayName: config.accessKeyId }, options.extraIdentities)
+      : undefined;
+    server = await startServer({ engine, config, log, ...(identities ? { identities } : {}) });
   } catch (err) {
     await engine.close();
     throw err;

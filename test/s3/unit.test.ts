@@ -203,7 +203,8 @@ describe('routing table', () => {
     expect(op('GET', 'bucket', q('versioning'))).toBe('GetBucketVersioning');
     expect(op('PUT', 'bucket', q('versioning'))).toBe('PutBucketVersioning');
     expect(op('DELETE', 'bucket', q('versioning'))).toBe('UnsupportedBucketSubresource');
-    expect(op('GET', 'bucket', q('policy'))).toBe('UnsupportedBucketSubresource');
+    expect(op('GET', 'bucket', q('policy'))).toBe('GetBucketPolicy');
+    expect(op('GET', 'bucket', q('policyStatus'))).toBe('GetBucketPolicyStatus');
     expect(op('PUT', 'bucket', q('lifecycle'))).toBe('PutBucketLifecycleConfiguration');
     expect(op('GET', 'bucket', q('lifecycle'))).toBe('GetBucketLifecycleConfiguration');
     expect(op('DELETE', 'bucket', q('lifecycle'))).toBe('DeleteBucketLifecycle');

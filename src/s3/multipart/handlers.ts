@@ -12,6 +12,7 @@ import { S3_NS, el, isoDate, parseXml, text } from '../xml.js';
 import { CHECKSUM_HEADERS, checksumAlgorithmFromName, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders, isBase64Of, CHECKSUM_BYTES } from '../object-meta.js';
 import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verifyWritten } from '../payload.js';
 import { evaluateCopySourceConditions } from '../conditional.js';
+import { authorizeCopySource } from '../policy-handlers.js';
 import { assertObjectKey, decodePathComponent } from '../names.js';
 import { urlEncodeKey } from '../list-page.js';
 import { wireChecksum, type ChecksumType } from './digests.js';
@@ -253,6 +254,7 @@ export function parseCopySourceRange(raw: string | undefined, sourceSize: number
 async function uploadPartCopy(ctx: RequestContext, svc: MultipartService, upload: UploadRecord, partNumber: number): Promise<void> {
   const h = ctx.headers;
   const src = parseCopySource(h['x-amz-copy-source']!);
+  authorizeCopySource(ctx, src.bucket, src.key);
   if (ctx.engine.getBucket(src.bucket) === undefined) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
   const meta = ctx.engine.headObject(src.bucket, src.key);
   if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });

@@ -1,0 +1,267 @@
+// Bucket policy operations (?policy, ?policyStatus on a bucket) and the authorisation step the HTTP
+// layer runs after authentication. The policy is stored as the JSON text the client sent
+// (settings.policy) and compiled on first use; parsing and IAM evaluation are pure, in policy.ts.
+//
+// Who may do what:
+// - anonymous (no credentials): only what the bucket policy explicitly allows, and no Deny matches;
+//   without a policy, AccessDenied as before;
+// - signed by a known identity: allowed by that identity, as before, unless a Deny statement applies;
+// - the bucket owner and the node's root identity may always Get/Put/DeleteBucketPolicy (as AWS lets
+//   the account root), so no policy can lock them out of fixing it. Nobody anonymous ever may.
+
+import type { RequestContext } from '../http/context.js';
+import type { BucketMeta } from '../store/api.js';
+import type { AuthResult } from '../auth/request.js';
+import { S3Error } from './errors.js';
+import { requireBucket, sendXml } from './common.js';
+import { readSmallBody } from './payload.js';
+import { S3_NS, el } from './xml.js';
+import { BUCKET_POLICY_SETTING, evaluatePolicy, isPolicyPublic, normaliseIp, parsePolicy, type Caller, type CompiledPolicy, type RequestFacts } from './policy.js';
+
+/**
+ * Operation (router op) → the IAM action a policy names it by. THE table: a route whose op is missing
+ * here fails the unit test. null = no bucket-policy action (service-level, preflight, 501 stubs):
+ * signed callers pass as before, anonymous ones never.
+ */
+export const POLICY_ACTIONS: Readonly<Record<string, string | null>> = {
+  ListBuckets: null, // service level: not governed by a bucket policy (s3:ListAllMyBuckets)
+  PreflightBucket: null, // unauthenticated by design (CORS preflight)
+  PreflightObject: null,
+  GetBucketLocation: 's3:GetBucketLocation',
+  GetBucketVersioning: 's3:GetBucketVersioning',
+  PutBucketVersioning: 's3:PutBucketVersioning',
+  GetBucketAcl: 's3:GetBucketAcl',
+  DeleteObjects: 's3:DeleteObject', // checked per key by the handler (authorizeObjectAction)
+  GetBucketTagging: 's3:GetBucketTagging',
+  PutBucketTagging: 's3:PutBucketTagging',
+  DeleteBucketTagging: 's3:PutBucketTagging', // AWS: DeleteBucketTagging needs s3:PutBucketTagging
+  GetBucketCors: 's3:GetBucketCORS',
+  PutBucketCors: 's3:PutBucketCORS',
+  DeleteBucketCors: 's3:PutBucketCORS', // likewise
+  GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+  PutBucketLifecycleConfiguration: 's3:PutLifecycleConfiguration',
+  DeleteBucketLifecycle: 's3:PutLifecycleConfiguration', // AWS: DeleteBucketLifecycle needs s3:PutLifecycleConfiguration
+  GetBucketPolicy: 's3:GetBucketPolicy',
+  PutBucketPolicy: 's3:PutBucketPolicy',
+  DeleteBucketPolicy: 's3:DeleteBucketPolicy',
+  GetBucketPolicyStatus: 's3:GetBucketPolicyStatus',
+  ListMultipartUploads: 's3:ListBucketMultipartUploads',
+  ListObjectVersions: 's3:ListBucketVersions',
+  UnsupportedBucketSubresource: null,
+  PostObject: 's3:PutObject', // credentials in the form: checked by post-object.ts once the key is known
+  ListObjects: 's3:ListBucket', // V1 and V2
+  CreateBucket: 's3:CreateBucket',
+  HeadBucket: 's3:ListBucket',
+  DeleteBucket: 's3:DeleteBucket',
+  CreateMultipartUpload: 's3:PutObject',
+  UploadPartCopy: 's3:PutObject', // and s3:GetObject on the source (authorizeCopySource)
+  UploadPart: 's3:PutObject',
+  CompleteMultipartUpload: 's3:PutObject',
+  AbortMultipartUpload: 's3:AbortMultipartUpload',
+  ListParts: 's3:ListMultipartUploadParts',
+  GetObjectAcl: 's3:GetObjectAcl',
+  GetObjectAttributes: 's3:GetObjectAttributes',
+  GetObjectTagging: 's3:GetObjectTagging',
+  PutObjectTagging: 's3:PutObjectTagging',
+  DeleteObjectTagging: 's3:DeleteObjectTagging',
+  UnsupportedObjectSubresource: null,
+  GetObject: 's3:GetObject',
+  HeadObject: 's3:GetObject',
+  CopyObject: 's3:PutObject', // and s3:GetObject on the source (authorizeCopySource)
+  PutObject: 's3:PutObject',
+  DeleteObject: 's3:DeleteObject',
+  Unknown: null, // MethodNotAllowed
+};
+
+/** Operations on the policy itself: owner and root are exempt from Deny; anonymous callers never pass. */
+const POLICY_OPS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy', 'GetBucketPolicyStatus']);
+/** Operations whose handler checks each key it touches (one request, many resources). */
+const PER_KEY_OPS = new Set(['DeleteObjects']);
+/** Actions for which s3:prefix / s3:delimiter / s3:max-keys are defined. */
+const LIST_ACTIONS = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads']);
+
+function accessDenied(): S3Error {
+  return new S3Error('AccessDenied');
+}
+
+// Compiled once per bucket-settings object: the engine's bucket cache hands out the same frozen
+// record until a bucket record changes, so a policy is parsed once per change, not per request.
+const compiled = new WeakMap<object, CompiledPolicy>();
+
+/** The bucket's compiled policy, or undefined. One property lookup when the bucket has none. */
+export function bucketPolicy(b: BucketMeta): CompiledPolicy | undefined {
+  const text = b.settings[BUCKET_POLICY_SETTING];
+  if (text === undefined) return undefined;
+  let p = compiled.get(b.settings);
+  if (p) return p;
+  // The pair of the validation in putBucketPolicy: what was stored must still parse. If it does not,
+  // fail closed (500 and a log line) rather than guess at a policy.
+  if (typeof text !== 'string') throw new Error(`bucket settings: policy of ${b.name} is not a string`);
+  try {
+    p = parsePolicy(text, b.name);
+  } catch (err) {
+    throw new Error(`bucket settings: stored policy of ${b.name} no longer parses`, { cause: err });
+  }
+  compiled.set(b.settings, p);
+  return p;
+}
+
+function callerOf(ctx: RequestContext): Caller {
+  const id = ctx.auth?.accessKeyId;
+  return id === undefined ? { anonymous: true } : { anonymous: false, accessKeyId: id };
+}
+
+function signedBy(ctx: RequestContext): AuthResult | undefined {
+  const raw = ctx.auth?.raw as Partial<AuthResult> | undefined;
+  return raw && raw.anonymous === false && raw.identity ? (raw as AuthResult) : undefined;
+}
+
+/** The request's condition-key values (policy.ts decides which keys are supported at all). */
+function facts(ctx: RequestContext, action: string, bucket: string, key: string | undefined): RequestFacts {
+  const caller = callerOf(ctx);
+  return {
+    caller,
+    action,
+    resource: key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`,
+    key(lower, asWritten) {
+      switch (lower) {
+        case 'aws:sourceip':
+          return normaliseIp(ctx.remoteAddress);
+        case 'aws:securetransport':
+          return 'false'; // Strata serves plain HTTP (TLS, if any, ends in front of it)
+        case 'aws:currenttime':
+          return new Date().toISOString();
+        case 'aws:epochtime':
+          return String(Math.floor(Date.now() / 1000));
+        case 'aws:useragent':
+          return ctx.headers['user-agent'];
+        case 'aws:referer':
+          return ctx.headers['referer'];
+        case 'aws:principaltype':
+          return caller.anonymous ? 'Anonymous' : signedBy(ctx)?.identity.isRoot ? 'Account' : 'User';
+        case 'aws:username':
+          return caller.anonymous ? undefined : caller.accessKeyId;
+        case 's3:prefix':
+        case 's3:delimiter':
+        case 's3:max-keys':
+          return LIST_ACTIONS.has(action) ? ctx.query.get(lower.slice(3)) : undefined;
+        case 's3:authtype': {
+          const kind = signedBy(ctx)?.kind;
+          return kind === undefined ? undefined : kind.startsWith('presigned') ? 'REST-QUERY-STRING' : 'REST-HEADER';
+        }
+        case 's3:signatureversion': {
+          const kind = signedBy(ctx)?.kind;
+          return kind === undefined ? undefined : kind.endsWith('v2') ? 'AWS' : 'AWS4-HMAC-SHA256';
+        }
+      }
+      if (lower.startsWith('s3:x-amz-')) return ctx.headers[lower.slice(3)];
+      if (lower.startsWith('s3:existingobjecttag/')) {
+        if (key === undefined) return undefined;
+        return ctx.engine.headObject(bucket, key)?.tags?.[asWritten.slice('s3:existingobjecttag/'.length)];
+      }
+      return undefined;
+    },
+  };
+}
+
+function exemptFromDeny(ctx: RequestContext, b: BucketMeta): boolean {
+  if (!POLICY_OPS.has(ctx.op)) return false;
+  const id = signedBy(ctx);
+  return id !== undefined && (id.identity.isRoot || id.accessKeyId === b.owner);
+}
+
+/**
+ * Decide one (action, bucket, key) for this request's caller. Throws AccessDenied.
+ * Signed callers need only the absence of an applicable Deny; anonymous ones need an Allow.
+ */
+export function authorizeAction(ctx: RequestContext, b: BucketMeta | undefined, action: string, key: string | undefined): void {
+  const anonymous = ctx.auth?.accessKeyId === undefined;
+  const policy = b ? bucketPolicy(b) : undefined;
+  if (!policy) {
+    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+    return;
+  }
+  const decision = evaluatePolicy(policy, facts(ctx, action, b!.name, key));
+  if (decision === 'deny' && !exemptFromDeny(ctx, b!)) throw accessDenied();
+  if (anonymous && decision !== 'allow') throw accessDenied();
+}
+
+/**
+ * The step after authentication (src/http/server.ts): the routed operation against the bucket's
+ * policy. A bucket without a policy costs a cached bucket lookup and one property read.
+ */
+export function authorizeRequest(ctx: RequestContext): void {
+  const anonymous = ctx.auth?.accessKeyId === undefined;
+  const b = ctx.bucket === undefined ? undefined : ctx.engine.getBucket(ctx.bucket);
+  if (b === undefined || b.settings[BUCKET_POLICY_SETTING] === undefined) {
+    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+    return;
+  }
+  const action = POLICY_ACTIONS[ctx.op];
+  // Not governed by a bucket policy; policy operations are for the owner's account only (AWS answers
+  // other accounts 405); per-key operations are decided key by key by their handlers.
+  if (action === null || action === undefined || (anonymous && POLICY_OPS.has(ctx.op))) {
+    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+    return;
+  }
+  if (PER_KEY_OPS.has(ctx.op)) return;
+  authorizeAction(ctx, b, action, ctx.key);
+  if (anonymous && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !ctx.engine.headObject(b.name, ctx.key)) {
+    // As S3: a missing key is NoSuchKey only to a caller who may list the bucket; otherwise AccessDenied,
+    // so a public-read policy does not reveal which keys exist.
+    if (evaluatePolicy(bucketPolicy(b)!, facts(ctx, 's3:ListBucket', b.name, undefined)) !== 'allow') throw accessDenied();
+  }
+}
+
+/** CopyObject / UploadPartCopy: the caller must also be allowed to read the source. */
+export function authorizeCopySource(ctx: RequestContext, srcBucket: string, srcKey: string): void {
+  const b = ctx.engine.getBucket(srcBucket);
+  if (ctx.auth?.accessKeyId !== undefined && (b === undefined || b.settings[BUCKET_POLICY_SETTING] === undefined)) return;
+  authorizeAction(ctx, b, 's3:GetObject', srcKey);
+}
+
+// ------------------------------------------------------------------------------------------------
+// the operations
+
+export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const limit = ctx.config.limits.maxBucketPolicyBytes;
+  let body: Buffer;
+  try {
+    body = await readSmallBody(ctx, limit);
+  } catch (err) {
+    // A declared length over the limit is EntityTooLarge, a longer chunked body MaxMessageLengthExceeded.
+    if (err instanceof S3Error && (err.code === 'MaxMessageLengthExceeded' || err.code === 'EntityTooLarge')) {
+      throw new S3Error('PolicyTooLarge', `Policies must be at most ${limit} bytes.`);
+    }
+    throw err;
+  }
+  const text = body.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(body)) throw new S3Error('MalformedPolicy', 'Policies must be UTF-8');
+  // MalformedPolicy with the reason, or a policy we can evaluate.
+  parsePolicy(text, b.name, { isKnownUser: (k) => ctx.identities.lookup(k) !== undefined });
+  // Stored verbatim (GetBucketPolicy returns the client's text); a patch of this one settings key.
+  await ctx.engine.updateBucketSettings(b.name, { [BUCKET_POLICY_SETTING]: text });
+  ctx.res.send(204, {}, '');
+}
+
+export async function getBucketPolicy(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const text = b.settings[BUCKET_POLICY_SETTING];
+  if (text === undefined) throw new S3Error('NoSuchBucketPolicy', undefined, { details: { BucketName: b.name } });
+  bucketPolicy(b); // asserts the stored text still parses
+  ctx.res.send(200, { 'Content-Type': 'application/json' }, text as string);
+}
+
+export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  if (b.settings[BUCKET_POLICY_SETTING] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_POLICY_SETTING]: undefined });
+  ctx.res.send(204, {}, '');
+}
+
+export async function getBucketPolicyStatus(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const p = bucketPolicy(b);
+  if (!p) throw new S3Error('NoSuchBucketPolicy', undefined, { details: { BucketName: b.name } });
+  sendXml(ctx, 200, `<PolicyStatus xmlns="${S3_NS}">${el('IsPublic', isPolicyPublic(p))}</PolicyStatus>`);
+}
