@@ -33,7 +33,7 @@ import { type RecoveryReport, recover } from './recovery.js';
 import { RepairQueue } from './repair-queue.js';
 import { slabAlloc } from './slab.js';
 import { DriveSegments, type Segment, listSegments } from './segment.js';
-import { Writer } from './writer.js';
+import { Writer, type WriterContext } from './writer.js';
 import { Batcher } from '../workers/batcher.js';
 import { WorkerPool } from '../workers/pool.js';
 import type { EncodeItem, EncodeResult, ReadItem, ReadResult } from '../workers/tasks.js';
@@ -88,6 +88,8 @@ export class StrataEngine implements Engine {
   private readonly readBatcher: Batcher<ReadItem, ReadResult>;
   private readonly groupCommit: GroupCommit;
   private readonly seedHex: string;
+  /** What every writer shares (one object, not one per PUT). */
+  private readonly writerContext: WriterContext;
 
   constructor(
     readonly config: EngineConfig,
@@ -103,6 +105,15 @@ export class StrataEngine implements Engine {
     const limits = { maxItems: WORKER_BATCH_MAX_ITEMS, maxBytes: WORKER_BATCH_MAX_BYTES };
     this.encodeBatcher = new Batcher(limits, (items) => pool.encode(items));
     this.readBatcher = new Batcher(limits, (items) => pool.read(items));
+    this.writerContext = {
+      blockPool,
+      encode: (item, bytes) => this.encodeBatcher.submit(item, bytes),
+      drives: segments,
+      k: config.erasure.k,
+      m: config.erasure.m,
+      seedHex: this.seedHex,
+      onLayout: (layout, written) => this.layoutWrites.set(layout, written),
+    };
     this.groupCommit = new GroupCommit(config.commitWindowMs, config.commitMaxBatch, {
       txn: (fn) => db.txnAsync(fn),
       checkpoint: (ends, lastSeq) => {
@@ -285,24 +296,20 @@ export class StrataEngine implements Engine {
     this.assertOpen();
     const { k, m } = this.config.erasure;
     const placed = placeShards(options.placementKey, this.config.drives.length, k + m);
-    const online = new Set(this.onlineDrives());
-    const shardDrives = placed.map((d) => (online.has(d) ? d : null));
-    if (shardDrives.includes(null) && online.size < k + 1) {
-      throw new StoreError('Unavailable', `only ${online.size} drives healthy; writing needs all placed drives or at least k+1=${k + 1}`);
+    const shardDrives: (number | null)[] = placed;
+    let offline = 0;
+    for (let i = 0; i < placed.length; i++) {
+      const d = placed[i]!;
+      if (!(this.driveSet.drives[d]!.online && this.segments[d])) {
+        shardDrives[i] = null;
+        offline++;
+      }
     }
-    return new Writer(
-      {
-        blockPool: this.blockPool,
-        encode: (item, bytes) => this.encodeBatcher.submit(item, bytes),
-        drives: this.segments,
-        k,
-        m,
-        seedHex: this.seedHex,
-        onLayout: (layout, written) => this.layoutWrites.set(layout, written),
-      },
-      options,
-      shardDrives,
-    );
+    if (offline > 0) {
+      const online = this.onlineDrives().length;
+      if (online < k + 1) throw new StoreError('Unavailable', `only ${online} drives healthy; writing needs all placed drives or at least k+1=${k + 1}`);
+    }
+    return new Writer(this.writerContext, options, shardDrives);
   }
 
   private objectView(bucket: string, key: string): ObjectMeta | undefined {

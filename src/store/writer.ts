@@ -11,6 +11,8 @@ import { slabAlloc } from './slab.js';
 import type { DriveSegments } from './segment.js';
 import type { EncodeItem, EncodeResult, FinalDigests, HashState } from '../workers/tasks.js';
 
+const NO_CHECKSUMS: readonly ChecksumAlgorithm[] = [];
+
 /** Sealed blocks a writer may have in encoding/appending before write() asks the caller to pause. */
 export const MAX_PENDING_BLOCKS_PER_WRITER = 4;
 
@@ -67,7 +69,8 @@ export class Writer implements ObjectWriter {
     /** Drive of each shard position; null = offline at write time (shard recorded as null). */
     private readonly shardDrives: (number | null)[],
   ) {
-    this.checksums = [...new Set(options.checksums ?? [])];
+    const cs = options.checksums;
+    this.checksums = cs === undefined || cs.length === 0 ? NO_CHECKSUMS : cs.length === 1 ? cs : [...new Set(cs)];
     this.firstClass = ctx.blockPool.classFor(options.expectedSizeBytes);
   }
 
