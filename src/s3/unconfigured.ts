@@ -131,6 +131,24 @@ export async function objectLockMissing(ctx: RequestContext): Promise<void> {
   throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
 }
 
+// --- CreateBucket headers that would turn these features on ----------------------------------------
+
+/**
+ * CreateBucket: `x-amz-bucket-object-lock-enabled: true` would need versioning and Object Lock, and
+ * `x-amz-object-ownership` other than BucketOwnerEnforced would enable ACLs. Refused before anything
+ * is created, never a bucket silently without them.
+ */
+export function checkCreateBucketFeatures(ctx: RequestContext): void {
+  const lock = ctx.headers['x-amz-bucket-object-lock-enabled'];
+  if (lock !== undefined && lock.trim().toLowerCase() === 'true') {
+    throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata: buckets are unversioned.');
+  }
+  const ownership = ctx.headers['x-amz-object-ownership'];
+  if (ownership === undefined || ownership === 'BucketOwnerEnforced') return;
+  if (!OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('InvalidArgument', undefined, { details: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
+  throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
+}
+
 // --- ownership controls ----------------------------------------------------------------------------
 
 const OBJECT_OWNERSHIPS = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];

@@ -25,6 +25,7 @@ import {
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
+  HeadBucketCommand,
   ListBucketAnalyticsConfigurationsCommand,
   ListBucketIntelligentTieringConfigurationsCommand,
   ListBucketInventoryConfigurationsCommand,
@@ -136,6 +137,22 @@ describe('object lock, retention, legal hold', () => {
     // the bucket's configuration is checked before the key, as S3, RGW and MinIO do
     await expectS3Error(s3.send(new GetObjectRetentionCommand({ Bucket: B, Key: 'absent' })), 'InvalidRequest', 400, msg);
     await expectS3Error(s3.send(new GetObjectLegalHoldCommand({ Bucket: MISSING, Key: 'obj' })), 'NoSuchBucket', 404);
+  });
+});
+
+describe('CreateBucket headers that would turn these features on', () => {
+  it('ObjectLockEnabledForBucket → 501, no bucket; ObjectOwnership other than BucketOwnerEnforced → 501, no bucket', async () => {
+    await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: 'unconf-locked', ObjectLockEnabledForBucket: true })), 'NotImplemented', 501);
+    await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'unconf-locked' })), 'NotFound', 404);
+    for (const o of ['ObjectWriter', 'BucketOwnerPreferred'] as const) {
+      await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: 'unconf-writer', ObjectOwnership: o })), 'NotImplemented', 501);
+    }
+    await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'unconf-writer' })), 'NotFound', 404);
+  });
+
+  it('ObjectOwnership BucketOwnerEnforced and ObjectLockEnabledForBucket false create the bucket', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'unconf-enforced', ObjectOwnership: 'BucketOwnerEnforced', ObjectLockEnabledForBucket: false }));
+    await s3.send(new HeadBucketCommand({ Bucket: 'unconf-enforced' }));
   });
 });
 
