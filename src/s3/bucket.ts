@@ -1,6 +1,7 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 
 import { checkBucketAcl } from './acl.js';
+import { checkCreateBucketFeatures } from './unconfigured.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
@@ -42,6 +43,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   const name = ctx.bucket!;
   assertBucketName(name);
   checkBucketAcl(ctx);
+  checkCreateBucketFeatures(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
   if (location !== undefined && location !== '' && location !== ctx.config.region) {

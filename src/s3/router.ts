@@ -22,6 +22,7 @@ import {
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
+import * as unconf from './unconfigured.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
@@ -63,6 +64,16 @@ export interface Route {
   handler: S3Handler;
 }
 
+/** Configurations named by ?id (analytics, metrics, inventory, intelligent-tiering): Get (with id), List, Put, Delete. */
+function idConfigRoutes(q: string, name: string): Route[] {
+  return [
+    { op: `GetBucket${name}Configuration`, method: 'GET', scope: 'bucket', query: [q, 'id'], handler: unconf.getIdConfiguration },
+    { op: `ListBucket${name}Configurations`, method: 'GET', scope: 'bucket', query: [q], handler: unconf.listIdConfigurations },
+    { op: `PutBucket${name}Configuration`, method: 'PUT', scope: 'bucket', query: [q], handler: unconf.putIdConfiguration },
+    { op: `DeleteBucket${name}Configuration`, method: 'DELETE', scope: 'bucket', query: [q], handler: unconf.deleteIdConfiguration },
+  ];
+}
+
 export const ROUTES: Route[] = [
   // service
   { op: 'ListBuckets', method: 'GET', scope: 'service', handler: listBuckets },
@@ -93,6 +104,34 @@ export const ROUTES: Route[] = [
   // multipart (bucket level)
   { op: 'ListMultipartUploads', method: 'GET', scope: 'bucket', query: ['uploads'], handler: listMultipartUploads },
   { op: 'ListObjectVersions', method: 'GET', scope: 'bucket', query: ['versions'], handler: listObjectVersions },
+  // configuration of features Strata does not have: what S3 answers for an unconfigured bucket (unconfigured.ts)
+  { op: 'GetBucketEncryption', method: 'GET', scope: 'bucket', query: ['encryption'], handler: unconf.getBucketEncryption },
+  { op: 'PutBucketEncryption', method: 'PUT', scope: 'bucket', query: ['encryption'], handler: unconf.putBucketEncryption },
+  { op: 'DeleteBucketEncryption', method: 'DELETE', scope: 'bucket', query: ['encryption'], handler: unconf.deleteBucketEncryption },
+  { op: 'GetBucketWebsite', method: 'GET', scope: 'bucket', query: ['website'], handler: unconf.getBucketWebsite },
+  { op: 'PutBucketWebsite', method: 'PUT', scope: 'bucket', query: ['website'], handler: unconf.putBucketWebsite },
+  { op: 'DeleteBucketWebsite', method: 'DELETE', scope: 'bucket', query: ['website'], handler: unconf.deleteBucketWebsite },
+  { op: 'GetBucketReplication', method: 'GET', scope: 'bucket', query: ['replication'], handler: unconf.getBucketReplication },
+  { op: 'PutBucketReplication', method: 'PUT', scope: 'bucket', query: ['replication'], handler: unconf.putBucketReplication },
+  { op: 'DeleteBucketReplication', method: 'DELETE', scope: 'bucket', query: ['replication'], handler: unconf.deleteBucketReplication },
+  { op: 'GetObjectLockConfiguration', method: 'GET', scope: 'bucket', query: ['object-lock'], handler: unconf.getObjectLockConfiguration },
+  { op: 'PutObjectLockConfiguration', method: 'PUT', scope: 'bucket', query: ['object-lock'], handler: unconf.putObjectLockConfiguration },
+  { op: 'GetBucketOwnershipControls', method: 'GET', scope: 'bucket', query: ['ownershipControls'], handler: unconf.getBucketOwnershipControls },
+  { op: 'PutBucketOwnershipControls', method: 'PUT', scope: 'bucket', query: ['ownershipControls'], handler: unconf.putBucketOwnershipControls },
+  { op: 'DeleteBucketOwnershipControls', method: 'DELETE', scope: 'bucket', query: ['ownershipControls'], handler: unconf.deleteBucketOwnershipControls },
+  { op: 'GetBucketLogging', method: 'GET', scope: 'bucket', query: ['logging'], handler: unconf.getBucketLogging },
+  { op: 'PutBucketLogging', method: 'PUT', scope: 'bucket', query: ['logging'], handler: unconf.putBucketLogging },
+  { op: 'GetBucketNotificationConfiguration', method: 'GET', scope: 'bucket', query: ['notification'], handler: unconf.getBucketNotification },
+  { op: 'PutBucketNotificationConfiguration', method: 'PUT', scope: 'bucket', query: ['notification'], handler: unconf.putBucketNotification },
+  { op: 'GetBucketAccelerateConfiguration', method: 'GET', scope: 'bucket', query: ['accelerate'], handler: unconf.getBucketAccelerate },
+  { op: 'PutBucketAccelerateConfiguration', method: 'PUT', scope: 'bucket', query: ['accelerate'], handler: unconf.putBucketAccelerate },
+  { op: 'GetBucketRequestPayment', method: 'GET', scope: 'bucket', query: ['requestPayment'], handler: unconf.getBucketRequestPayment },
+  { op: 'PutBucketRequestPayment', method: 'PUT', scope: 'bucket', query: ['requestPayment'], handler: unconf.putBucketRequestPayment },
+  ...idConfigRoutes('analytics', 'Analytics'),
+  ...idConfigRoutes('metrics', 'Metrics'),
+  ...idConfigRoutes('inventory', 'Inventory'),
+  ...idConfigRoutes('intelligent-tiering', 'IntelligentTiering'),
+  { op: 'UnconfiguredBucketSubresourceMethod', method: '*', scope: 'bucket', anyQuery: unconf.UNCONFIGURED_BUCKET_SUBRESOURCES, handler: unconf.subresourceMethodNotAllowed },
   // everything else named as a sub-resource: 501, never a listing or a bucket creation by accident
   { op: 'UnsupportedBucketSubresource', method: '*', scope: 'bucket', anyQuery: UNSUPPORTED_BUCKET_SUBRESOURCES, handler: notImplemented },
   // browser-based upload: the form's policy is the credential (src/s3/post-object.ts)
@@ -116,6 +155,11 @@ export const ROUTES: Route[] = [
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
   { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },
   { op: 'DeleteObjectTagging', method: 'DELETE', scope: 'object', query: ['tagging'], handler: deleteObjectTagging },
+  { op: 'GetObjectRetention', method: 'GET', scope: 'object', query: ['retention'], handler: unconf.objectLockMissing },
+  { op: 'PutObjectRetention', method: 'PUT', scope: 'object', query: ['retention'], handler: unconf.objectLockMissing },
+  { op: 'GetObjectLegalHold', method: 'GET', scope: 'object', query: ['legal-hold'], handler: unconf.objectLockMissing },
+  { op: 'PutObjectLegalHold', method: 'PUT', scope: 'object', query: ['legal-hold'], handler: unconf.objectLockMissing },
+  { op: 'UnconfiguredObjectSubresourceMethod', method: '*', scope: 'object', anyQuery: unconf.UNCONFIGURED_OBJECT_SUBRESOURCES, handler: unconf.subresourceMethodNotAllowed },
   { op: 'UnsupportedObjectSubresource', method: '*', scope: 'object', anyQuery: UNSUPPORTED_OBJECT_SUBRESOURCES, handler: notImplemented },
 
   // objects

@@ -8,14 +8,14 @@ import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseXml, text } from './xml.js';
 
 /** Bucket sub-resources that are recognised but not implemented (any method, unless routed before). */
+// Configuration sub-resources of features Strata does not have (encryption, website, object lock …)
+// are answered as S3 answers an unconfigured bucket, in unconfigured.ts.
 export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
-  'acl', 'versioning', 'website', 'logging', 'notification',
-  'replication', 'encryption', 'object-lock', 'ownershipControls', 'publicAccessBlock', 'accelerate', 'requestPayment',
-  'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'session', 'metadataTable',
+  'acl', 'versioning', 'publicAccessBlock', 'session', 'metadataTable',
 ] as const;
 
 export const UNSUPPORTED_OBJECT_SUBRESOURCES = [
-  'acl', 'retention', 'legal-hold', 'torrent', 'restore', 'select', 'renameObject',
+  'acl', 'torrent', 'restore', 'select', 'renameObject',
 ] as const;
 
 export async function notImplemented(ctx: RequestContext): Promise<void> {

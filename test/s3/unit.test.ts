@@ -208,7 +208,11 @@ describe('routing table', () => {
     expect(op('PUT', 'bucket', q('lifecycle'))).toBe('PutBucketLifecycleConfiguration');
     expect(op('GET', 'bucket', q('lifecycle'))).toBe('GetBucketLifecycleConfiguration');
     expect(op('DELETE', 'bucket', q('lifecycle'))).toBe('DeleteBucketLifecycle');
-    expect(op('GET', 'bucket', q('website'))).toBe('UnsupportedBucketSubresource');
+    expect(op('GET', 'bucket', q('website'))).toBe('GetBucketWebsite');
+    expect(op('POST', 'bucket', q('website'))).toBe('UnconfiguredBucketSubresourceMethod');
+    expect(op('GET', 'bucket', q('metrics'))).toBe('ListBucketMetricsConfigurations');
+    expect(op('GET', 'bucket', q('metrics', 'id'))).toBe('GetBucketMetricsConfiguration');
+    expect(op('GET', 'bucket', q('session'))).toBe('UnsupportedBucketSubresource');
     expect(op('PUT', 'bucket', q('cors'))).toBe('PutBucketCors');
     expect(op('OPTIONS', 'bucket', q('cors'))).toBe('PreflightBucket');
     expect(op('OPTIONS', 'object', q('uploads'))).toBe('PreflightObject');
@@ -224,7 +228,9 @@ describe('routing table', () => {
     expect(op('DELETE', 'object', q('uploadId'))).toBe('AbortMultipartUpload');
     expect(op('GET', 'object', q('uploadId'))).toBe('ListParts');
     expect(op('GET', 'object', q('tagging'))).toBe('GetObjectTagging');
-    expect(op('PUT', 'object', q('retention'))).toBe('UnsupportedObjectSubresource');
+    expect(op('PUT', 'object', q('retention'))).toBe('PutObjectRetention');
+    expect(op('DELETE', 'object', q('legal-hold'))).toBe('UnconfiguredObjectSubresourceMethod');
+    expect(op('GET', 'object', q('torrent'))).toBe('UnsupportedObjectSubresource');
     expect(op('POST', 'object')).toBe('MethodNotAllowed');
     expect(op('PATCH', 'object')).toBe('MethodNotAllowed');
     expect(op('DELETE', 'service')).toBe('MethodNotAllowed');

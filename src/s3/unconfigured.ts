@@ -1,0 +1,312 @@
+// Bucket and object configuration sub-resources for features Strata does not have. Clients (AWS CLI,
+// Terraform's aws provider, rclone, S3 browsers, s3-tests) read these on every bucket and break on a
+// 501, so each read gets exactly what S3 answers for a bucket where the feature is not configured.
+// Writes that would turn a feature on are refused honestly (never stored, never pretended); writes
+// that ask for the state Strata is already in (logging off, no notifications, accelerate suspended,
+// the bucket owner pays, ACLs disabled) succeed and change nothing. The table is in src/s3/README.md.
+
+import type { RequestContext } from '../http/context.js';
+import { S3Error } from './errors.js';
+import { requireBucket, sendXml } from './common.js';
+import { readSmallBody } from './payload.js';
+import { S3_NS, el, parseXml, text } from './xml.js';
+
+/** Bucket sub-resources answered here (removed from the 501 catch-all in subresources.ts). */
+export const UNCONFIGURED_BUCKET_SUBRESOURCES = [
+  'encryption', 'website', 'replication', 'object-lock', 'ownershipControls', 'logging', 'notification',
+  'accelerate', 'requestPayment', 'analytics', 'metrics', 'inventory', 'intelligent-tiering',
+] as const;
+
+/** Object sub-resources answered here. */
+export const UNCONFIGURED_OBJECT_SUBRESOURCES = ['retention', 'legal-hold'] as const;
+
+/** The bucket setting that records PutBucketAccelerateConfiguration Status=Suspended (as versioning's). */
+export const BUCKET_ACCELERATE_SETTING = 'accelerate';
+
+function bucketName(ctx: RequestContext): { BucketName: string } {
+  return { BucketName: requireBucket(ctx).name };
+}
+
+/**
+ * Reads a small configuration body (bounded like every small XML body) and returns the children of
+ * its root element, which must be `root` ({} for an empty element). Anything else is MalformedXML.
+ */
+async function readConfig(ctx: RequestContext, root: string): Promise<Record<string, unknown>> {
+  const doc = parseXml(await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes));
+  const keys = Object.keys(doc);
+  if (keys.length !== 1 || keys[0] !== root) throw new S3Error('MalformedXML');
+  const conf = doc[root];
+  if (typeof conf === 'string') {
+    if (conf.trim() !== '') throw new S3Error('MalformedXML');
+    return {};
+  }
+  if (conf === null || typeof conf !== 'object' || Array.isArray(conf)) throw new S3Error('MalformedXML');
+  return conf as Record<string, unknown>;
+}
+
+/** Every child element must be one of `allowed`. */
+function onlyElements(conf: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(conf)) if (!allowed.includes(k)) throw new S3Error('MalformedXML');
+}
+
+function ok(ctx: RequestContext): void {
+  ctx.res.send(200, {}, '');
+}
+
+function noContent(ctx: RequestContext): void {
+  ctx.res.send(204, {}, '');
+}
+
+// --- encryption ------------------------------------------------------------------------------------
+
+export async function getBucketEncryption(ctx: RequestContext): Promise<void> {
+  throw new S3Error('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found. Strata does not encrypt objects at rest.', { details: bucketName(ctx) });
+}
+
+export async function putBucketEncryption(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  throw new S3Error('NotImplemented', 'Server-side encryption is not supported by Strata: objects are not encrypted at rest.');
+}
+
+export async function deleteBucketEncryption(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  noContent(ctx);
+}
+
+// --- website ---------------------------------------------------------------------------------------
+
+export async function getBucketWebsite(ctx: RequestContext): Promise<void> {
+  throw new S3Error('NoSuchWebsiteConfiguration', undefined, { details: bucketName(ctx) });
+}
+
+export async function putBucketWebsite(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  throw new S3Error('NotImplemented', 'Static website hosting is not supported by Strata.');
+}
+
+export async function deleteBucketWebsite(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  noContent(ctx);
+}
+
+// --- replication -----------------------------------------------------------------------------------
+
+export async function getBucketReplication(ctx: RequestContext): Promise<void> {
+  throw new S3Error('ReplicationConfigurationNotFoundError', undefined, { details: bucketName(ctx) });
+}
+
+/** What S3 answers on a bucket whose versioning is not Enabled — and Strata's never is. */
+export async function putBucketReplication(ctx: RequestContext): Promise<void> {
+  throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration", { details: bucketName(ctx) });
+}
+
+export async function deleteBucketReplication(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  noContent(ctx);
+}
+
+// --- object lock (bucket), retention and legal hold (object) ---------------------------------------
+
+export async function getObjectLockConfiguration(ctx: RequestContext): Promise<void> {
+  throw new S3Error('ObjectLockConfigurationNotFoundError', undefined, { details: bucketName(ctx) });
+}
+
+/**
+ * S3 answers 409 InvalidBucketState when the bucket's versioning is not Enabled (s3-tests
+ * test_object_lock_put_obj_lock_invalid_bucket); Strata's buckets are never versioned. The body is
+ * read first so a malformed one is still MalformedXML.
+ */
+export async function putObjectLockConfiguration(ctx: RequestContext): Promise<void> {
+  const details = bucketName(ctx);
+  await readConfig(ctx, 'ObjectLockConfiguration');
+  throw new S3Error('InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration (Strata buckets are unversioned: Object Lock is not supported).", { details });
+}
+
+/**
+ * Get/PutObjectRetention and Get/PutObjectLegalHold. As S3 (and RGW, MinIO) the bucket's Object Lock
+ * configuration is checked before the object is looked up: a missing key gets the same answer.
+ */
+export async function objectLockMissing(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
+}
+
+// --- CreateBucket headers that would turn these features on ----------------------------------------
+
+/**
+ * CreateBucket: `x-amz-bucket-object-lock-enabled: true` would need versioning and Object Lock, and
+ * `x-amz-object-ownership` other than BucketOwnerEnforced would enable ACLs. Refused before anything
+ * is created, never a bucket silently without them.
+ */
+export function checkCreateBucketFeatures(ctx: RequestContext): void {
+  const lock = ctx.headers['x-amz-bucket-object-lock-enabled'];
+  if (lock !== undefined && lock.trim().toLowerCase() === 'true') {
+    throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata: buckets are unversioned.');
+  }
+  const ownership = ctx.headers['x-amz-object-ownership'];
+  if (ownership === undefined || ownership === 'BucketOwnerEnforced') return;
+  if (!OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('InvalidArgument', undefined, { details: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
+  throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
+}
+
+// --- ownership controls ----------------------------------------------------------------------------
+
+const OBJECT_OWNERSHIPS = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
+
+/** Always BucketOwnerEnforced: ACLs are disabled on every Strata bucket (acl.ts). */
+export async function getBucketOwnershipControls(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  sendXml(ctx, 200, `<OwnershipControls xmlns="${S3_NS}"><Rule>${el('ObjectOwnership', 'BucketOwnerEnforced')}</Rule></OwnershipControls>`);
+}
+
+export async function putBucketOwnershipControls(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  const conf = await readConfig(ctx, 'OwnershipControls');
+  onlyElements(conf, ['Rule']);
+  const rule = conf['Rule'];
+  // Exactly one rule, as S3 requires.
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) throw new S3Error('MalformedXML');
+  const fields = rule as Record<string, unknown>;
+  onlyElements(fields, ['ObjectOwnership']);
+  const ownership = text(fields['ObjectOwnership']);
+  if (ownership === undefined || !OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('MalformedXML');
+  if (ownership !== 'BucketOwnerEnforced') {
+    throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
+  }
+  ok(ctx);
+}
+
+/**
+ * S3 would then have no ownership controls (ACLs enabled, ObjectWriter behaviour). Strata keeps ACLs
+ * disabled — the stricter state — and keeps answering BucketOwnerEnforced; refusing would only break
+ * tools that remove the setting before the bucket (terraform destroy).
+ */
+export async function deleteBucketOwnershipControls(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  noContent(ctx);
+}
+
+// --- logging ---------------------------------------------------------------------------------------
+
+export async function getBucketLogging(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  sendXml(ctx, 200, `<BucketLoggingStatus xmlns="${S3_NS}"/>`);
+}
+
+/** An empty BucketLoggingStatus (logging off) is what every bucket has; LoggingEnabled is refused. */
+export async function putBucketLogging(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  const conf = await readConfig(ctx, 'BucketLoggingStatus');
+  onlyElements(conf, ['LoggingEnabled']);
+  if (conf['LoggingEnabled'] !== undefined) throw new S3Error('NotImplemented', 'Server access logging is not supported by Strata.');
+  ok(ctx);
+}
+
+// --- notifications ---------------------------------------------------------------------------------
+
+const NOTIFICATION_ELEMENTS = ['TopicConfiguration', 'QueueConfiguration', 'CloudFunctionConfiguration', 'LambdaFunctionConfiguration', 'EventBridgeConfiguration'];
+
+export async function getBucketNotification(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  sendXml(ctx, 200, `<NotificationConfiguration xmlns="${S3_NS}"/>`);
+}
+
+/** An empty NotificationConfiguration (no notifications) is accepted; any destination is refused. */
+export async function putBucketNotification(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  const conf = await readConfig(ctx, 'NotificationConfiguration');
+  onlyElements(conf, NOTIFICATION_ELEMENTS);
+  if (Object.keys(conf).length > 0) throw new S3Error('NotImplemented', 'Event notifications are not supported by Strata.');
+  ok(ctx);
+}
+
+// --- transfer acceleration -------------------------------------------------------------------------
+
+export async function getBucketAccelerate(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const suspended = b.settings[BUCKET_ACCELERATE_SETTING] === 'Suspended';
+  sendXml(ctx, 200, `<AccelerateConfiguration xmlns="${S3_NS}">${suspended ? el('Status', 'Suspended') : ''}</AccelerateConfiguration>`);
+}
+
+/** Suspended is recorded and reported (as S3 does); Enabled is refused. */
+export async function putBucketAccelerate(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const conf = await readConfig(ctx, 'AccelerateConfiguration');
+  onlyElements(conf, ['Status']);
+  const status = text(conf['Status']);
+  if (status !== 'Enabled' && status !== 'Suspended') throw new S3Error('MalformedXML');
+  if (status === 'Enabled') throw new S3Error('NotImplemented', 'Transfer Acceleration is not supported by Strata. Status Suspended is accepted.');
+  if (b.settings[BUCKET_ACCELERATE_SETTING] !== 'Suspended') await ctx.engine.updateBucketSettings(b.name, { [BUCKET_ACCELERATE_SETTING]: 'Suspended' });
+  ok(ctx);
+}
+
+// --- requester pays --------------------------------------------------------------------------------
+
+export async function getBucketRequestPayment(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  sendXml(ctx, 200, `<RequestPaymentConfiguration xmlns="${S3_NS}">${el('Payer', 'BucketOwner')}</RequestPaymentConfiguration>`);
+}
+
+export async function putBucketRequestPayment(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  const conf = await readConfig(ctx, 'RequestPaymentConfiguration');
+  onlyElements(conf, ['Payer']);
+  const payer = text(conf['Payer']);
+  if (payer !== 'BucketOwner' && payer !== 'Requester') throw new S3Error('MalformedXML');
+  if (payer === 'Requester') throw new S3Error('NotImplemented', 'Requester Pays is not supported by Strata: there is no billing.');
+  ok(ctx);
+}
+
+// --- analytics, metrics, inventory, intelligent-tiering (configurations named by ?id) ----------------
+
+interface IdConfigKind {
+  /** Root element of the List answer. */
+  listRoot: string;
+  feature: string;
+}
+
+const ID_CONFIGS: Record<string, IdConfigKind> = {
+  analytics: { listRoot: 'ListBucketAnalyticsConfigurationResult', feature: 'Storage class analysis' },
+  metrics: { listRoot: 'ListMetricsConfigurationsResult', feature: 'Request metrics' },
+  inventory: { listRoot: 'ListInventoryConfigurationsResult', feature: 'S3 Inventory' },
+  'intelligent-tiering': { listRoot: 'ListBucketIntelligentTieringConfigurationsOutput', feature: 'S3 Intelligent-Tiering' },
+};
+
+function idConfigKind(ctx: RequestContext): IdConfigKind {
+  for (const [q, kind] of Object.entries(ID_CONFIGS)) if (ctx.query.has(q)) return kind;
+  throw new S3Error('InternalError');
+}
+
+function noSuchConfiguration(ctx: RequestContext): S3Error {
+  return new S3Error('NoSuchConfiguration', undefined, { details: bucketName(ctx) });
+}
+
+/** GET with ?id: no configuration has that id. */
+export async function getIdConfiguration(ctx: RequestContext): Promise<void> {
+  idConfigKind(ctx);
+  throw noSuchConfiguration(ctx);
+}
+
+/** GET without ?id: the empty list, in the operation's own shape. */
+export async function listIdConfigurations(ctx: RequestContext): Promise<void> {
+  const kind = idConfigKind(ctx);
+  requireBucket(ctx);
+  const token = ctx.query.get('continuation-token');
+  sendXml(ctx, 200, `<${kind.listRoot} xmlns="${S3_NS}">${el('IsTruncated', false)}${token ? el('ContinuationToken', token) : ''}</${kind.listRoot}>`);
+}
+
+export async function putIdConfiguration(ctx: RequestContext): Promise<void> {
+  const kind = idConfigKind(ctx);
+  requireBucket(ctx);
+  throw new S3Error('NotImplemented', `${kind.feature} configurations are not supported by Strata.`);
+}
+
+export async function deleteIdConfiguration(ctx: RequestContext): Promise<void> {
+  idConfigKind(ctx);
+  throw noSuchConfiguration(ctx);
+}
+
+/** Any other method on one of these sub-resources (HEAD, POST): never a bucket or object operation by accident. */
+export async function subresourceMethodNotAllowed(ctx: RequestContext): Promise<void> {
+  throw new S3Error('MethodNotAllowed', undefined, { details: { Method: ctx.method, ResourceType: ctx.key === undefined ? 'BUCKET' : 'OBJECT' } });
+}
