@@ -5,6 +5,7 @@ import type { CommitRequest } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { requireBucket, requireKey, sendXml } from './common.js';
+import { refuseUnsupportedWriteHeaders } from './unsupported-write-headers.js';
 import { assertObjectKey, decodePathComponent } from './names.js';
 import { evaluateCopySourceConditions } from './conditional.js';
 import { CHECKSUM_HEADERS, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
@@ -49,6 +50,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
+  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
   checkObjectAcl(ctx);
   authorizeCopySource(ctx, src.bucket, src.key);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });

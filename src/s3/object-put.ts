@@ -12,6 +12,7 @@ import { checkObjectAcl } from './acl.js';
 import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
+import { refuseUnsupportedWriteHeaders } from './unsupported-write-headers.js';
 
 /** If-None-Match / If-Match on writes → the engine's atomic commit condition. */
 export function writeCondition(ctx: RequestContext): CommitRequest['condition'] | undefined {
@@ -53,6 +54,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   // Validated before the body is read: a bad x-amz-tagging fails fast, with nothing written.
   const tags = tagsFromHeaders(ctx.headers);
   const condition = writeCondition(ctx);
+  refuseUnsupportedWriteHeaders(ctx.headers);
   checkObjectAcl(ctx);
   precheckWriteCondition(ctx, bucket, key, condition);
 

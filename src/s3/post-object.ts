@@ -24,6 +24,7 @@ import { checkObjectAcl } from './acl.js';
 import { authenticatePostForm } from './auth-glue.js';
 import { authorizeAction } from './policy-handlers.js';
 import { requireBucket } from './common.js';
+import { refuseUnsupportedWriteHeaders } from './unsupported-write-headers.js';
 import { assertObjectKey } from './names.js';
 import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { checksumsToRequest, planBody, verifyDigests, type BodyPlan } from './payload.js';
@@ -151,6 +152,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const plan = planBody({ headers: h, auth: undefined } as unknown as RequestContext, { requireLength: false, maxBytes: limits.maxObjectSizeBytes });
     const system = systemMetaFromHeaders(h);
     const user = userMetaFromHeaders(h, limits.maxUserMetadataBytes);
+    refuseUnsupportedWriteHeaders(Object.fromEntries(lower));
     checkObjectAcl(ctx, lower.get('acl') ?? '');
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');

@@ -8,6 +8,7 @@ import type { HeaderList } from '../../http/response.js';
 import { tagsFromHeaders } from '../tags.js';
 import { S3Error } from '../errors.js';
 import { intParam, requireBucket, requireKey, sendXml } from '../common.js';
+import { refuseUnsupportedWriteHeaders } from '../unsupported-write-headers.js';
 import { S3_NS, el, isoDate, parseXml, text } from '../xml.js';
 import { CHECKSUM_HEADERS, checksumAlgorithmFromName, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders, isBase64Of, CHECKSUM_BYTES } from '../object-meta.js';
 import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verifyWritten } from '../payload.js';
@@ -129,6 +130,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   requireBucket(ctx);
   const key = requireKey(ctx);
   assertObjectKey(key, ctx.config.limits.maxKeyBytes);
+  refuseUnsupportedWriteHeaders(ctx.headers);
   checkObjectAcl(ctx);
   const svc = await service(ctx);
   const h = ctx.headers;
@@ -171,6 +173,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
 export async function uploadPart(ctx: RequestContext): Promise<void> {
   requireBucket(ctx);
   const key = requireKey(ctx);
+  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true, objectLock: false });
   const svc = await service(ctx);
   const partNumber = partNumberParam(ctx, svc);
   const upload = svc.getUpload(ctx.bucket!, key, uploadIdParam(ctx));

@@ -1,0 +1,72 @@
+// Writes that ask for server-side encryption or Object Lock are refused before anything is stored
+// (src/s3/unsupported-write-headers.ts): never a plaintext object the client believes encrypted, never
+// an object the client believes locked. Real server, AWS SDK v3.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CopyObjectCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import type { TestServer } from '../helpers/server.js';
+import { expectS3Error, startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
+
+let t: TestServer;
+let s3: S3Client;
+const B = 'sse-lock';
+
+beforeAll(async () => {
+  ({ t, s3 } = await startS3Suite([B]));
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: 'src', Body: 'source' }));
+});
+afterAll(() => stopS3Suite(t, s3));
+
+async function expectAbsent(key: string): Promise<void> {
+  await expect(s3.send(new HeadObjectCommand({ Bucket: B, Key: key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+}
+
+describe('server-side encryption is refused, never ignored', () => {
+  it('PutObject with SSE-S3, SSE-KMS or SSE-C → 501 NotImplemented, nothing stored', async () => {
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: 'sse-s3', Body: 'x', ServerSideEncryption: 'AES256' })), 'NotImplemented', 501);
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: 'sse-kms', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'k1' })), 'NotImplemented', 501);
+    const key = randomBytes(32);
+    await expectS3Error(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: B,
+          Key: 'sse-c',
+          Body: 'secret',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: key.toString('base64'),
+          SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
+        }),
+      ),
+      'NotImplemented',
+      501,
+    );
+    for (const k of ['sse-s3', 'sse-kms', 'sse-c']) await expectAbsent(k);
+  });
+
+  it('CopyObject and CreateMultipartUpload with SSE → 501, nothing created', async () => {
+    await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'copy', CopySource: `${B}/src`, ServerSideEncryption: 'AES256' })), 'NotImplemented', 501);
+    await expectAbsent('copy');
+    await expectS3Error(s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'mpu', ServerSideEncryption: 'AES256' })), 'NotImplemented', 501);
+    const list = await s3.send(new ListMultipartUploadsCommand({ Bucket: B }));
+    expect(list.Uploads ?? []).toHaveLength(0);
+  });
+});
+
+describe('Object Lock headers on a bucket without Object Lock', () => {
+  it('PutObject with a retention or legal hold → 400 InvalidRequest, nothing stored', async () => {
+    await expectS3Error(
+      s3.send(new PutObjectCommand({ Bucket: B, Key: 'locked', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000) })),
+      'InvalidRequest',
+      400,
+    );
+    await expectS3Error(s3.send(new PutObjectCommand({ Bucket: B, Key: 'held', Body: 'x', ObjectLockLegalHoldStatus: 'ON' })), 'InvalidRequest', 400);
+    await expectAbsent('locked');
+    await expectAbsent('held');
+  });
+
+  it('a plain PutObject still works', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'plain', Body: 'x' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'plain' }))).ContentLength).toBe(1);
+  });
+});
