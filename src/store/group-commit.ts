@@ -4,7 +4,9 @@
 // flush runs wait for it and then all go in the next one. So a lone writer pays no added delay and a
 // busy node batches as much as its fsync time lets it (a fixed 2 ms window cost ~20% of small-PUT
 // throughput at 16 clients). Windows are flushed strictly one after another, which makes index order
-// equal sequence order. Segment.sync() decides whether a file needs an
+// equal sequence order; the index writes of a window are committed by lmdb-js's write thread, and the
+// next window writes and fsyncs meanwhile, applying only once that commit is done (its reads must see
+// it). A commit is acknowledged when its window's index commit is. Segment.sync() decides whether a file needs an
 // fsync (write/durable generations), so a concurrent fsync by someone else (compaction) can't make a
 // window skip the fsync its data needs.
 import { StoreError } from './api.js';
@@ -110,18 +112,28 @@ export class GroupCommit {
       }
     } finally {
       this.running = false;
-      if (this.window.length === 0 && this.ready.length === 0) {
-        const w = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const f of w) f();
-      }
+      if (this.window.length === 0 && this.ready.length === 0) void this.indexCommitted.then(() => this.wakeIdleWaiters());
     }
   }
 
+  private wakeIdleWaiters(): void {
+    // A flush may have started since the last index commit was queued: then its own end wakes them.
+    if (this.running || this.window.length > 0 || this.ready.length > 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /**
+   * The last flush's index commit (never rejects). The next flush writes and fsyncs while it is in
+   * flight — only its apply waits for it, because the apply reads the index (old versions, counters).
+   */
+  private indexCommitted: Promise<void> = Promise.resolve();
+
   private async flush(batch: Waiting[]): Promise<void> {
     batch.sort((a, b) => a.entry.seq - b.entry.seq);
-    let failure: unknown;
     const t0 = performance.now();
+    let committed: Promise<void>;
     try {
       // Appends of one tick share a promise per segment: collect each once.
       const writes = new Set<Promise<void>>();
@@ -141,19 +153,35 @@ export class GroupCommit {
       const dirty = [...toSync].filter((s) => s.dirty);
       await Promise.all([...toSync].map((s) => s.sync()));
       const tf = performance.now();
+      await this.indexCommitted;
+      const tp = performance.now();
       const ends = new Map<Segment, number>();
       for (const w of batch) for (const a of w.entry.appends) ends.set(a.segment, Math.max(ends.get(a.segment) ?? 0, a.end));
-      const committed = this.hooks.txn(() => {
+      const txn = this.hooks.txn(() => {
         for (const w of batch) w.entry.apply();
         this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
       });
-      const ta = performance.now();
-      // The next window waits for this one to be committed: its index reads must see these writes.
-      if (committed) await committed;
-      if (DEBUG_COMMIT) console.error(`flush n=${batch.length} writes=${(tw - t0).toFixed(2)}ms fsync(${dirty.length})=${(tf - tw).toFixed(2)}ms apply=${(ta - tf).toFixed(2)}ms commit=${(performance.now() - ta).toFixed(2)}ms`);
+      committed = txn ?? Promise.resolve();
+      if (DEBUG_COMMIT) {
+        const ta = performance.now();
+        void committed.finally(() =>
+          console.error(
+            `flush n=${batch.length} writes=${(tw - t0).toFixed(2)}ms fsync(${dirty.length})=${(tf - tw).toFixed(2)}ms prev-index=${(tp - tf).toFixed(2)}ms apply=${(ta - tp).toFixed(2)}ms index=${(performance.now() - ta).toFixed(2)}ms`,
+          ),
+        );
+      }
     } catch (err) {
-      failure = err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err });
+      committed = Promise.reject(err);
     }
+    // Commits are acknowledged once their index writes are committed (settle clears the pending views,
+    // so from then on readers must find them in the index).
+    this.indexCommitted = committed.then(
+      () => this.settle(batch, undefined),
+      (err) => this.settle(batch, err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err })),
+    );
+  }
+
+  private settle(batch: Waiting[], failure: unknown): void {
     for (const w of batch) {
       this.pendingCount--;
       w.entry.settle(failure === undefined);
@@ -165,7 +193,9 @@ export class GroupCommit {
   /** Resolves when every submitted commit has been flushed (close() uses it). */
   drain(): Promise<void> {
     this.closeWindow();
-    if (!this.running && this.ready.length === 0 && this.window.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      if (!this.running && this.ready.length === 0 && this.window.length === 0) void this.indexCommitted.then(() => this.wakeIdleWaiters());
+    });
   }
 }
