@@ -1,7 +1,8 @@
 // CRC-64/NVME, the S3 CRC64NVME checksum: reflected CRC-64, polynomial 0xAD93D23594C93659 (reflected
 // 0x9A6C9329AC4BC9B5), init and xorout all ones. hash-wasm's createCRC64 is exactly that family
 // (CRC-64/XZ with another polynomial); check value CRC-64/NVME("123456789") = 0xae8b14860a799888.
-// Measured on this machine: ~0.55-0.7 GB/s one-shot over 64 MiB (wasm; CRC32C native is faster).
+// Measured on this machine (2 cores, loaded): ~1.1-1.4 GiB/s per core, 1 MiB blocks or 64 MiB one-shot;
+// native CRC32C does ~5 GiB/s. Fast enough per request; a native CRC-64 would be the upgrade path.
 // Main-thread uses are small (XML bodies, empty objects); payloads are hashed on the workers.
 import { createCRC64, type IHasher } from 'hash-wasm';
 
