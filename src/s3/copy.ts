@@ -113,7 +113,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { details: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
-  if (src.bucket === bucket && src.key === key && directive !== 'REPLACE') {
+  // Copying in place is how S3 users add or change an object's checksum, so a checksum algorithm counts as a change.
+  if (src.bucket === bucket && src.key === key && directive !== 'REPLACE' && checksumAlgorithm === undefined) {
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",

@@ -237,5 +237,8 @@ describe('CRC64NVME', () => {
     expect(cm.CopyObjectResult?.ChecksumCRC64NVME).toBe(refCrc64nvmeBase64(Buffer.concat(parts)));
     await expectStoredCrc64('cp/mpu-dst', Buffer.concat(parts));
     await expectS3Error(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'cp/x', CopySource: `${B}/cp/src`, ChecksumAlgorithm: 'MD5' as never })), 'InvalidRequest', 400);
+    // In place: S3's way of giving an existing object a checksum.
+    await s3.send(new CopyObjectCommand({ Bucket: B, Key: 'cp/src', CopySource: `${B}/cp/src`, ChecksumAlgorithm: 'CRC64NVME' }));
+    await expectStoredCrc64('cp/src', body);
   });
 });
