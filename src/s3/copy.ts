@@ -1,14 +1,17 @@
-// CopyObject: no data is rewritten — the source's layout is committed under the new key.
+// CopyObject: normally no data is rewritten — the source's layout is committed under the new key. The
+// exception is x-amz-checksum-algorithm naming a checksum the source does not have as a whole-object
+// value: S3 then computes it over the copied bytes, so the source is read (verified, as any GET) and
+// written again through a writer, whose workers compute the checksum; the copy gets the new layout.
 
 import { checkObjectAcl } from './acl.js';
-import type { CommitRequest } from '../store/api.js';
+import type { ChecksumAlgorithm, CommitRequest, ObjectMeta, WrittenData } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { requireBucket, requireKey, sendXml } from './common.js';
 import { refuseUnsupportedWriteHeaders } from './unsupported-write-headers.js';
 import { assertObjectKey, decodePathComponent } from './names.js';
 import { evaluateCopySourceConditions } from './conditional.js';
-import { CHECKSUM_HEADERS, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
+import { CHECKSUM_HEADERS, checksumAlgorithmFromName, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { S3_NS, el, isoDate } from './xml.js';
 import { precheckWriteCondition, writeCondition } from './object-put.js';
 import { taggingDirective, tagsFromHeaders } from './tags.js';
@@ -41,6 +44,39 @@ export function parseCopySource(header: string): CopySource {
   return out;
 }
 
+/** x-amz-checksum-algorithm of a copy, if any. */
+function requestedChecksumAlgorithm(h: Readonly<Record<string, string>>): ChecksumAlgorithm | undefined {
+  const raw = h['x-amz-checksum-algorithm']?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const alg = checksumAlgorithmFromName(raw);
+  if (alg === undefined) throw new S3Error('InvalidRequest', `Checksum algorithm ${raw} is not supported.`);
+  return alg;
+}
+
+/** Reads the source's verified bytes into a new writer computing `alg`; the caller commits the result. */
+async function rewriteWithChecksum(ctx: RequestContext, source: ObjectMeta, alg: ChecksumAlgorithm, placementKey: string): Promise<WrittenData> {
+  const writer = ctx.engine.createWriter({ checksums: [alg], expectedSizeBytes: source.sizeBytes, placementKey });
+  ctx.cleanups.push(() => writer.abort('request ended'));
+  let data: WrittenData;
+  try {
+    if (source.sizeBytes > 0) {
+      for await (const chunk of ctx.engine.readObject(source)) {
+        if (!writer.write(chunk)) await new Promise<void>((resolve) => writer.onDrain(resolve));
+      }
+    }
+    data = await writer.finish();
+  } catch (err) {
+    writer.abort('copy source read failed');
+    throw err;
+  }
+  // The bytes were verified shard by shard on the way out; a single-part source's ETag is their MD5 too.
+  if (data.sizeBytes !== source.sizeBytes || (!source.etag.includes('-') && data.md5Hex !== source.etag)) {
+    writer.abort('copy mismatch');
+    throw new Error(`copy of ${source.bucket}/${source.key} wrote ${data.sizeBytes} bytes md5 ${data.md5Hex}, source has ${source.sizeBytes} etag ${source.etag}`);
+  }
+  return data;
+}
+
 export async function copyObject(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
   const bucket = requireBucket(ctx).name;
@@ -60,6 +96,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     throw new S3Error('NoSuchVersion', undefined, { details: { Key: src.key, VersionId: src.versionId } });
   }
   const h = ctx.headers;
+  const checksumAlgorithm = requestedChecksumAlgorithm(h);
   const ok = evaluateCopySourceConditions(
     {
       ifMatch: h['x-amz-copy-source-if-match'],
@@ -76,7 +113,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { details: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
-  if (src.bucket === bucket && src.key === key && directive !== 'REPLACE') {
+  // Copying in place is how S3 users add or change an object's checksum, so a checksum algorithm counts as a change.
+  if (src.bucket === bucket && src.key === key && directive !== 'REPLACE' && checksumAlgorithm === undefined) {
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -98,6 +136,20 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   };
   if (meta.checksumType) req.checksumType = meta.checksumType;
   if (meta.parts) req.parts = meta.parts;
+  if (checksumAlgorithm !== undefined) {
+    // One checksum per object, as S3: the requested one, over the whole object (FULL_OBJECT).
+    const have = meta.checksums[checksumAlgorithm];
+    const value = have !== undefined && meta.checksumType !== 'COMPOSITE' ? have : undefined;
+    if (value !== undefined) req.checksums = { [checksumAlgorithm]: value };
+    else {
+      const data = await rewriteWithChecksum(ctx, meta, checksumAlgorithm, `${bucket}/${key}`);
+      req.layout = data.layout;
+      req.checksums = { [checksumAlgorithm]: data.checksums[checksumAlgorithm]! };
+    }
+    req.checksumType = 'FULL_OBJECT';
+    // Part checksums of another algorithm no longer describe this object's checksum.
+    if (meta.parts) req.parts = meta.parts.map(({ checksums: _dropped, ...p }) => p);
+  }
   if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
   const out = await ctx.engine.commitObject(req);
@@ -105,6 +157,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   for (const [alg, v] of Object.entries(out.checksums)) {
     if (v !== undefined) xml += el('Checksum' + alg, v);
   }
+  if (out.checksumType && Object.keys(out.checksums).length > 0) xml += el('ChecksumType', out.checksumType);
   xml += '</CopyObjectResult>';
   const headers: Record<string, string> = {};
   for (const [alg, v] of Object.entries(out.checksums)) if (v !== undefined) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;

@@ -13,9 +13,10 @@ export const CHECKSUM_HEADERS: Record<ChecksumAlgorithm, string> = {
   CRC32C: 'x-amz-checksum-crc32c',
   SHA1: 'x-amz-checksum-sha1',
   SHA256: 'x-amz-checksum-sha256',
+  CRC64NVME: 'x-amz-checksum-crc64nvme',
 };
 /** Digest sizes in bytes: a header value must be base64 of exactly this many. */
-export const CHECKSUM_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32 };
+export const CHECKSUM_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32, CRC64NVME: 8 };
 
 export function checksumAlgorithmFromName(name: string): ChecksumAlgorithm | undefined {
   switch (name.toLowerCase()) {
@@ -31,6 +32,9 @@ export function checksumAlgorithmFromName(name: string): ChecksumAlgorithm | und
     case 'sha256':
     case 'x-amz-checksum-sha256':
       return 'SHA256';
+    case 'crc64nvme':
+    case 'x-amz-checksum-crc64nvme':
+      return 'CRC64NVME';
     default:
       return undefined;
   }

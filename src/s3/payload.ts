@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import type { ChecksumAlgorithm, ObjectWriter, WrittenData } from '../store/api.js';
+import { crc64nvmeBase64 } from '../store/crc64nvme.js';
 import type { RequestContext } from '../http/context.js';
 import type { BodySink } from '../http/body.js';
 import { S3Error } from './errors.js';
@@ -197,6 +198,8 @@ export function computeChecksum(alg: ChecksumAlgorithm, data: Uint8Array): strin
       return createHash('sha1').update(data).digest('base64');
     case 'SHA256':
       return createHash('sha256').update(data).digest('base64');
+    case 'CRC64NVME':
+      return crc64nvmeBase64(data);
   }
 }
 

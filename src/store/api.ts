@@ -11,11 +11,15 @@
 
 import type { ScrubStats } from './durability.js';
 
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
 /** Drives one node can have (segment counters key on segment * MAX_DRIVES + drive). */
 export const MAX_DRIVES = 1024;
 
-export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256'];
+/**
+ * Order is on disk: the meta codec stores a checksum set as a bit mask over these indexes. Append only,
+ * never reorder (CRC64NVME came last, so records written before it decode unchanged).
+ */
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME'];
 
 /** Erasure scheme: k data shards + m parity shards per block. */
 export interface ErasureScheme {

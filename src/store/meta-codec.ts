@@ -8,7 +8,8 @@
 //   seq, bucket, key, sizeBytes, etag, lastModifiedMs, versionId
 //   u8 system mask (bit i = SYSTEM_FIELDS[i] present), then those strings
 //   user: count, then name/value pairs
-//   checksums: u8 mask over CHECKSUM_ALGORITHMS, then those strings
+//   checksums: u8 mask over CHECKSUM_ALGORITHMS (append-only order; bit 7 is reserved: 0x80 marks a
+//     part without checksums), then those strings
 //   u8 checksumType (0 none, 1 FULL_OBJECT, 2 COMPOSITE)
 //   parts: count + 1 (0 = absent); each partNumber, sizeBytes, etag, u8 checksum mask + strings
 //   layout: extent count; each sizeBytes, blockSizeBytes, k, m, block count; each block dataBytes,
@@ -175,6 +176,9 @@ function writeChecksums(w: Writer, c: Partial<Record<ChecksumAlgorithm, string>>
 
 function readChecksums(r: Reader): Partial<Record<ChecksumAlgorithm, string>> {
   const mask = r.u8();
+  // A bit past the known algorithms (a record from a newer build, or damage) would leave its string
+  // unread and misparse everything after it: refuse instead.
+  if (mask >>> CHECKSUM_ALGORITHMS.length !== 0) throw new TypeError(`meta codec: unknown checksum mask 0x${mask.toString(16)}`);
   const out: Partial<Record<ChecksumAlgorithm, string>> = {};
   for (let i = 0; i < CHECKSUM_ALGORITHMS.length; i++) if (mask & (1 << i)) out[CHECKSUM_ALGORITHMS[i]!] = r.str();
   return out;

@@ -6,6 +6,7 @@ import type { BlockLocation, ChecksumAlgorithm, Layout, ObjectWriter, ShardLocat
 import { StoreError } from './api.js';
 import { type Block, type BlockPool, STAGE_SHARD_MAX_BYTES, copyIntoShared, shardBytesFor } from './block-pool.js';
 
+import { CRC64NVME_EMPTY_BASE64 } from './crc64nvme.js';
 import { RECORD_HEADER_BYTES } from './record.js';
 import { slabAlloc } from './slab.js';
 import type { DriveSegments } from './segment.js';
@@ -39,6 +40,7 @@ export function emptyDigests(checksums: readonly ChecksumAlgorithm[], sha256Hex:
   const out: FinalDigests = { md5Hex: createHash('md5').digest('hex'), checksums: {} };
   for (const a of checksums) {
     if (a === 'CRC32' || a === 'CRC32C') out.checksums[a] = 'AAAAAA==';
+    else if (a === 'CRC64NVME') out.checksums[a] = CRC64NVME_EMPTY_BASE64;
     else out.checksums[a] = createHash(a === 'SHA1' ? 'sha1' : 'sha256').digest('base64');
   }
   if (sha256Hex) out.sha256Hex = createHash('sha256').digest('hex');

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import { createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
+import { createCrc64nvmeHasher } from '../store/crc64nvme.js';
 import { initXxhash, xxh64 } from '../store/hash.js';
 import { RECORD_HEADER_BYTES, RecordType, readHeader, writeHeader } from '../store/record.js';
 import {
@@ -54,6 +55,7 @@ await initXxhash();
 const md5Hasher = await createMD5();
 const sha1Hasher = await createSHA1();
 const sha256Hasher = await createSHA256();
+const crc64nvmeHasher = await createCrc64nvmeHasher();
 
 const contexts = new Map<string, RsContext>();
 function rsContext(k: number, m: number): RsContext {
@@ -170,6 +172,7 @@ function hashBlock(job: EncodeJob, data: Uint8Array): { state?: HashState; diges
   const f = job.flags;
   const sha1 = (f & EncodeFlag.Sha1) !== 0;
   const sha256 = (f & (EncodeFlag.Sha256 | EncodeFlag.Sha256Hex)) !== 0;
+  const crc64 = (f & EncodeFlag.Crc64nvme) !== 0;
   const st = job.state;
   const crc32v = f & EncodeFlag.Crc32 ? zlib.crc32(data, st?.crc32 ?? 0) : undefined;
   const crc32cv = f & EncodeFlag.Crc32c ? crc32c(Buffer.from(data.buffer, data.byteOffset, data.length), st?.crc32c ?? 0) : undefined;
@@ -185,6 +188,7 @@ function hashBlock(job: EncodeJob, data: Uint8Array): { state?: HashState; diges
     const d: RawDigests = { md5: createHash('md5').update(data).digest() };
     if (sha1) d.sha1 = createHash('sha1').update(data).digest();
     if (sha256) d.sha256 = createHash('sha256').update(data).digest();
+    if (crc64) d.crc64nvme = resumable(crc64nvmeHasher, undefined).update(data).digest('binary');
     return { digests: withCrcs(d) };
   }
   const md5 = resumable(md5Hasher, st?.md5).update(data);
@@ -194,11 +198,13 @@ function hashBlock(job: EncodeJob, data: Uint8Array): { state?: HashState; diges
     if (sha256) state.sha256 = resumable(sha256Hasher, st?.sha256).update(data).save();
     if (crc32v !== undefined) state.crc32 = crc32v;
     if (crc32cv !== undefined) state.crc32c = crc32cv;
+    if (crc64) state.crc64nvme = resumable(crc64nvmeHasher, st?.crc64nvme).update(data).save();
     return { state };
   }
   const d: RawDigests = { md5: md5.digest('binary') };
   if (sha1) d.sha1 = resumable(sha1Hasher, st?.sha1).update(data).digest('binary');
   if (sha256) d.sha256 = resumable(sha256Hasher, st?.sha256).update(data).digest('binary');
+  if (crc64) d.crc64nvme = resumable(crc64nvmeHasher, st?.crc64nvme).update(data).digest('binary');
   return { digests: withCrcs(d) };
 }
 

@@ -17,6 +17,7 @@ const MD5_BYTES = 16;
 const SHA1_BYTES = 20;
 const SHA256_BYTES = 32;
 const CRC_BYTES = 4;
+const CRC64_BYTES = 8;
 /** Largest k+m a packed item may declare (masks are 32-bit numbers). */
 export const MAX_SHARDS = 30;
 
@@ -29,6 +30,8 @@ export enum EncodeFlag {
   Sha1 = 32,
   Sha256 = 64,
   HasState = 128,
+  /** Flags travel as a Float64 field, so bits past 8 are fine. */
+  Crc64nvme = 256,
 }
 
 const CHECKSUM_FLAGS: Record<ChecksumAlgorithm, number> = {
@@ -36,6 +39,7 @@ const CHECKSUM_FLAGS: Record<ChecksumAlgorithm, number> = {
   CRC32C: EncodeFlag.Crc32c,
   SHA1: EncodeFlag.Sha1,
   SHA256: EncodeFlag.Sha256,
+  CRC64NVME: EncodeFlag.Crc64nvme,
 };
 
 /** Per encode item: sab index, dataBytes, shardBytes, k, m, parityOffset, headerOffset, flags, stageOffset (-1: none). */
@@ -54,7 +58,7 @@ export interface EncodeTask {
 }
 
 export interface EncodeReply {
-  /** Per item: k+m xxh64 (8 bytes BE each), then on the last block md5, sha1?, sha256?, crc32?, crc32c?. */
+  /** Per item: k+m xxh64 (8 bytes BE each), then on the last block md5, sha1?, sha256?, crc32?, crc32c?, crc64nvme?. */
   bytes: ArrayBuffer;
   /** By item; only when some item returned a hash state (not its last block). */
   states?: (HashState | null)[];
@@ -88,6 +92,8 @@ export interface RawDigests {
   sha256?: Uint8Array;
   crc32?: number;
   crc32c?: number;
+  /** 8 bytes, big-endian. */
+  crc64nvme?: Uint8Array;
 }
 
 export interface EncodedBlock {
@@ -158,6 +164,7 @@ export function encodeReplyBytes(k: number, m: number, flags: number): number {
     if (flags & (EncodeFlag.Sha256 | EncodeFlag.Sha256Hex)) n += SHA256_BYTES;
     if (flags & EncodeFlag.Crc32) n += CRC_BYTES;
     if (flags & EncodeFlag.Crc32c) n += CRC_BYTES;
+    if (flags & EncodeFlag.Crc64nvme) n += CRC64_BYTES;
   }
   return n;
 }
@@ -233,6 +240,10 @@ export function unpackEncodeReply(items: readonly EncodeItem[], reply: EncodeRep
       if (flags & EncodeFlag.Crc32c) {
         checksums.CRC32C = crcB64(b, at);
         at += CRC_BYTES;
+      }
+      if (flags & EncodeFlag.Crc64nvme) {
+        checksums.CRC64NVME = b.toString('base64', at, at + CRC64_BYTES);
+        at += CRC64_BYTES;
       }
       r.digests = digests;
     }
@@ -328,6 +339,11 @@ export function packEncodeReply(jobs: readonly EncodeJob[], blocks: readonly Enc
         assert(d.crc32c !== undefined, 'crc32c');
         putU32BE(u8, at, d.crc32c);
         at += CRC_BYTES;
+      }
+      if (j.flags & EncodeFlag.Crc64nvme) {
+        assert(d.crc64nvme?.length === CRC64_BYTES, 'crc64nvme digest');
+        u8.set(d.crc64nvme, at);
+        at += CRC64_BYTES;
       }
     }
   }

@@ -10,6 +10,8 @@ export interface HashState {
   sha256?: Uint8Array;
   crc32?: number;
   crc32c?: number;
+  /** hash-wasm CRC64 state (the CRC-64 register does not fit a number). */
+  crc64nvme?: Uint8Array;
 }
 
 export interface FinalDigests {

@@ -21,6 +21,7 @@ import {
   type WriterOptions,
   type WrittenData,
 } from '../../src/store/api.js';
+import { refCrc64nvmeBase64 } from '../helpers/crc64nvme-ref.js';
 
 const BLOCK = 64 * 1024;
 
@@ -48,6 +49,8 @@ function checksum(alg: ChecksumAlgorithm, data: Buffer): string {
       return createHash('sha1').update(data).digest('base64');
     case 'SHA256':
       return createHash('sha256').update(data).digest('base64');
+    case 'CRC64NVME':
+      return refCrc64nvmeBase64(data);
   }
 }
 

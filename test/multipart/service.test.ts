@@ -6,6 +6,7 @@ import { NS_DONE, NS_PART, NS_UPLOAD, type UploadRecord } from '../../src/s3/mul
 import { compositeChecksum } from '../../src/s3/multipart/digests.js';
 import type { ChecksumAlgorithm, ObjectMeta } from '../../src/store/api.js';
 import { FakeEngine, writeBytes } from './fake-engine.js';
+import { refCrc64nvmeBase64 } from '../helpers/crc64nvme-ref.js';
 
 const MIN = 1024; // lowered minPartSizeBytes
 
@@ -179,6 +180,23 @@ describe('MultipartService (fake engine)', () => {
   it('FULL_OBJECT is refused for SHA256; checksum type without algorithm is refused', async () => {
     expect(await s3code(svc.create({ bucket: 'b', key: 'k', system: {}, user: {}, checksumAlgorithm: 'SHA256', checksumType: 'FULL_OBJECT' }))).toBe('InvalidRequest');
     expect(await s3code(svc.create({ bucket: 'b', key: 'k', system: {}, user: {}, checksumType: 'COMPOSITE' }))).toBe('InvalidRequest');
+  });
+
+  it('CRC64NVME: FULL_OBJECT only (the default when no type is given), combined from the parts, empty parts included', async () => {
+    expect(await s3code(svc.create({ bucket: 'b', key: 'k', system: {}, user: {}, checksumAlgorithm: 'CRC64NVME', checksumType: 'COMPOSITE' }))).toBe('InvalidRequest');
+    const u = await svc.create({ bucket: 'b', key: 'k64', system: {}, user: {}, checksumAlgorithm: 'CRC64NVME' });
+    expect(u.checksumType).toBe('FULL_OBJECT');
+    const data = [randomBytes(MIN + 7), randomBytes(MIN * 2), randomBytes(0)];
+    const recs = [];
+    for (let i = 0; i < data.length; i++) recs.push(await put(svc, u, i + 1, data[i]!));
+    for (let i = 0; i < data.length; i++) expect(recs[i]!.checksums.CRC64NVME).toBe(refCrc64nvmeBase64(data[i]!));
+    const parts = recs.map((r) => ({ partNumber: r.partNumber, etag: r.md5Hex, checksums: { CRC64NVME: r.checksums.CRC64NVME! } }));
+    expect(await s3code(svc.complete('b', 'k64', u.uploadId, parts, { claimedChecksum: { algorithm: 'CRC64NVME', value: 'AAAAAAAAAAA=' } }))).toBe('BadDigest');
+    const whole = refCrc64nvmeBase64(Buffer.concat(data));
+    const res = await svc.complete('b', 'k64', u.uploadId, parts, { claimedChecksum: { algorithm: 'CRC64NVME', value: whole } });
+    expect(res.checksumType).toBe('FULL_OBJECT');
+    expect(res.checksums).toEqual({ CRC64NVME: whole });
+    expect(engine.headObject('b', 'k64')!.checksums.CRC64NVME).toBe(whole);
   });
 
   it('a claimed whole-object checksum on Complete is verified', async () => {

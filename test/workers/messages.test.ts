@@ -96,6 +96,42 @@ describe('encode messages', () => {
     expect(results[3]!.state).toBeUndefined();
   });
 
+  it('carries CRC64NVME: flag, resumable state, 8 digest bytes after the CRC32s', () => {
+    const sab = new SharedArrayBuffer(8192);
+    const state: HashState = { md5: bytes(90, 1), crc32c: 5, crc64nvme: bytes(12, 0xee) };
+    const items = [
+      encodeItem(sab, { first: true, last: false, checksums: ['CRC64NVME'] }),
+      encodeItem(sab, { first: false, last: false, checksums: ['CRC32C', 'CRC64NVME'], state }),
+      encodeItem(sab, { first: false, last: true, checksums: ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1'], state }),
+      encodeItem(sab, { checksums: ['CRC64NVME'] }),
+    ];
+    const task = wire(packEncode(items));
+    const jobs = unpackEncode(task);
+    expect(jobs[0]!.flags).toBe(EncodeFlag.First | EncodeFlag.Crc64nvme);
+    expect(jobs[1]!.flags & EncodeFlag.Crc64nvme).toBe(EncodeFlag.Crc64nvme);
+    expect(jobs[1]!.state).toEqual(state);
+    const md5 = Buffer.alloc(16, 0x11);
+    const crc64 = Buffer.from('ae8b14860a799888', 'hex');
+    const blocks: EncodedBlock[] = jobs.map((j, i) => ({ hashes: Array.from({ length: j.k + j.m }, (_, s) => h64(i, s)) }));
+    blocks[0]!.state = { md5: bytes(90, 2), crc64nvme: bytes(12, 3) };
+    blocks[1]!.state = { md5: bytes(90, 4), crc32c: 6, crc64nvme: bytes(12, 5) };
+    blocks[2]!.digests = { md5, sha1: Buffer.alloc(20, 0xab), crc32: 1, crc32c: 2, crc64nvme: crc64 };
+    blocks[3]!.digests = { md5, crc64nvme: new Uint8Array(8) };
+    const results = unpackEncodeReply(items, wire(packEncodeReply(jobs, blocks)));
+    expect(results[0]!.state).toEqual(blocks[0]!.state);
+    expect(results[1]!.state).toEqual(blocks[1]!.state);
+    expect(results[2]!.digests!.checksums).toEqual({
+      SHA1: Buffer.alloc(20, 0xab).toString('base64'),
+      CRC32: 'AAAAAQ==',
+      CRC32C: 'AAAAAg==',
+      CRC64NVME: crc64.toString('base64'),
+    });
+    expect(results[3]!.digests!.checksums).toEqual({ CRC64NVME: 'AAAAAAAAAAA=' });
+    // A worker that forgot the CRC64 (or sent a 4-byte one) is refused, not padded.
+    expect(() => packEncodeReply(jobs.slice(3), [{ hashes: blocks[3]!.hashes, digests: { md5 } }])).toThrow(/crc64nvme/);
+    expect(() => packEncodeReply(jobs.slice(3), [{ hashes: blocks[3]!.hashes, digests: { md5, crc64nvme: new Uint8Array(4) } }])).toThrow(/crc64nvme/);
+  });
+
   it('sends no states array for single-block objects', () => {
     const sab = new SharedArrayBuffer(8192);
     const task = packEncode([encodeItem(sab), encodeItem(sab)]);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/workers/pool.js';
 import type { EncodeItem, HashState, ReadItem } from '../../src/workers/tasks.js';
+import { refCrc64nvmeBase64 } from '../helpers/crc64nvme-ref.js';
 
 const K = 4;
 const M = 2;
@@ -71,6 +72,30 @@ describe('worker pool messages', () => {
     const crc = Buffer.alloc(4);
     crc.writeUInt32BE((await import('node:zlib')).crc32(body) >>> 0);
     expect(last!.checksums.CRC32).toBe(crc.toString('base64'));
+  });
+
+  it('CRC64NVME: one block hashed whole, or several carrying hash state, equals an independent CRC', async () => {
+    const body = Buffer.alloc(3 * PARITY - 5);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 131 + 7) & 0xff;
+    const want = refCrc64nvmeBase64(body);
+    const crc64Item = (sab: SharedArrayBuffer, n: number, first: boolean, last: boolean, state?: HashState): EncodeItem => ({
+      ...item(sab, n, first, last, state),
+      checksums: ['CRC64NVME', 'CRC32C'],
+      sha256Hex: false,
+    });
+    let state: HashState | undefined;
+    let digests;
+    for (let b = 0; b < 3; b++) {
+      const chunk = body.subarray(b * PARITY, Math.min(body.length, (b + 1) * PARITY));
+      const [r] = await pool.encode([crc64Item(block(chunk), chunk.length, b === 0, b === 2, state)]);
+      state = r!.state;
+      if (b < 2) expect(state?.crc64nvme).toBeInstanceOf(Uint8Array);
+      digests = r!.digests;
+    }
+    expect(digests!.checksums.CRC64NVME).toBe(want);
+    const small = body.subarray(0, PARITY - 3);
+    const [single] = await pool.encode([crc64Item(block(small), small.length, true, true)]);
+    expect(single!.digests!.checksums.CRC64NVME).toBe(refCrc64nvmeBase64(small));
   });
 
   it('reads verified shards, rebuilds missing ones, reports bad ones', async () => {

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import type { ChecksumAlgorithm } from '../../store/api.js';
-import { crc32Combine, crc32cCombine } from './crc-combine.js';
+import { crc64nvme } from '../../store/crc64nvme.js';
+import { crc32Combine, crc32cCombine, crc64nvmeCombine } from './crc-combine.js';
 
 export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
@@ -30,11 +31,13 @@ function digestOf(algorithm: ChecksumAlgorithm, data: Uint8Array): Buffer {
       return createHash('sha1').update(data).digest();
     case 'SHA256':
       return createHash('sha256').update(data).digest();
+    case 'CRC64NVME':
+      return Buffer.from(crc64nvme(data));
   }
 }
 
 /** Byte length of each algorithm's digest; a part checksum of any other length is malformed. */
-export const DIGEST_BYTES: Readonly<Record<ChecksumAlgorithm, number>> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32 };
+export const DIGEST_BYTES: Readonly<Record<ChecksumAlgorithm, number>> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32, CRC64NVME: 8 };
 
 export function isValidChecksumValue(algorithm: ChecksumAlgorithm, base64: string): boolean {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return false;
@@ -56,7 +59,17 @@ export function wireChecksum(value: string, checksumType: ChecksumType | undefin
 }
 
 export function supportsFullObject(algorithm: ChecksumAlgorithm): boolean {
-  return algorithm === 'CRC32' || algorithm === 'CRC32C';
+  return algorithm === 'CRC32' || algorithm === 'CRC32C' || algorithm === 'CRC64NVME';
+}
+
+/** S3: CRC64NVME multipart uploads are FULL_OBJECT only (COMPOSITE is refused, and is not the default). */
+export function supportsComposite(algorithm: ChecksumAlgorithm): boolean {
+  return algorithm !== 'CRC64NVME';
+}
+
+/** x-amz-checksum-type when CreateMultipartUpload names an algorithm but no type. */
+export function defaultChecksumType(algorithm: ChecksumAlgorithm): ChecksumType {
+  return supportsComposite(algorithm) ? 'COMPOSITE' : 'FULL_OBJECT';
 }
 
 /** FULL_OBJECT: the CRC of the whole object, folded from each part's CRC and length. */
@@ -65,6 +78,13 @@ export function fullObjectChecksum(
   parts: readonly { checksumBase64: string; sizeBytes: number }[],
 ): string {
   if (!supportsFullObject(algorithm)) throw new RangeError(`FULL_OBJECT is not defined for ${algorithm}`);
+  if (algorithm === 'CRC64NVME') {
+    let acc64 = 0n; // CRC-64/NVME of the empty string
+    for (const p of parts) acc64 = crc64nvmeCombine(acc64, Buffer.from(p.checksumBase64, 'base64').readBigUInt64BE(0), p.sizeBytes);
+    const out = Buffer.alloc(8);
+    out.writeBigUInt64BE(acc64, 0);
+    return out.toString('base64');
+  }
   const combine = algorithm === 'CRC32' ? crc32Combine : crc32cCombine;
   let acc = 0; // CRC of the empty string, for both algorithms
   for (const p of parts) {

@@ -2,7 +2,7 @@
 // upload, hand the body to the S3 layer's payload pipeline (src/s3/payload.ts), call the service,
 // render XML with the S3 layer's helpers.
 import { checkObjectAcl } from '../acl.js';
-import type { ChecksumAlgorithm, Engine, WrittenData } from '../../store/api.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Engine, type WrittenData } from '../../store/api.js';
 import type { RequestContext } from '../../http/context.js';
 import type { HeaderList } from '../../http/response.js';
 import { tagsFromHeaders } from '../tags.js';
@@ -332,7 +332,7 @@ export function parseCompleteRequest(body: Buffer, maxParts: number): RequestedP
     const etag = text(r['ETag']);
     if (num === undefined || !/^\d{1,6}$/.test(num) || etag === undefined) throw new S3Error('MalformedXML');
     const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
-    for (const alg of ['CRC32', 'CRC32C', 'SHA1', 'SHA256'] as const) {
+    for (const alg of CHECKSUM_ALGORITHMS) {
       const v = text(r[`Checksum${alg}`])?.trim();
       if (v === undefined || v === '') continue;
       if (!isBase64Of(v, CHECKSUM_BYTES[alg])) throw new S3Error('InvalidRequest', `Value for Checksum${alg} of part ${num} is invalid.`);

@@ -14,7 +14,7 @@
 //                fewer parts, which a retried abort (or the sweeper) finishes.
 import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, WriterOptions, WrittenData } from '../../store/api.js';
 import { S3Error } from '../errors.js';
-import { compositeChecksum, fullObjectChecksum, multipartEtag, supportsFullObject, type ChecksumType } from './digests.js';
+import { compositeChecksum, defaultChecksumType, fullObjectChecksum, multipartEtag, supportsComposite, supportsFullObject, type ChecksumType } from './digests.js';
 import { defaultMultipartLimits, type MultipartLimits } from './limits.js';
 import { UploadLocks } from './locks.js';
 import {
@@ -156,9 +156,13 @@ export class MultipartService {
       throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     }
     if (req.checksumAlgorithm !== undefined) {
-      checksumType ??= 'COMPOSITE';
+      // S3's default is COMPOSITE, except for CRC64NVME, which has only FULL_OBJECT.
+      checksumType ??= defaultChecksumType(req.checksumAlgorithm);
       if (checksumType === 'FULL_OBJECT' && !supportsFullObject(req.checksumAlgorithm)) {
         throw new S3Error('InvalidRequest', `The FULL_OBJECT checksum type is not supported with the ${req.checksumAlgorithm} algorithm.`);
+      }
+      if (checksumType === 'COMPOSITE' && !supportsComposite(req.checksumAlgorithm)) {
+        throw new S3Error('InvalidRequest', `The COMPOSITE checksum type is not supported with the ${req.checksumAlgorithm} algorithm.`);
       }
     }
     const nowMs = this.now();
