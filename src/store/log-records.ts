@@ -5,7 +5,7 @@
 // segments): a codec payload starts with its version byte, a JSON one with '{'.
 import type { BucketMeta, Layout, ObjectMeta } from './api.js';
 import type { IndexDb } from './index-db.js';
-import { META_CODEC_VERSION, decodeObjectMeta, encodeObjectMetaInto, peekObjectMetaSeq } from './meta-codec.js';
+import { decodeObjectMeta, isMetaCodecPayload, encodeObjectMetaInto, peekObjectMetaSeq } from './meta-codec.js';
 import { RECORD_ALIGN_BYTES, RECORD_HEADER_BYTES, RecordType, alignUp, encodeJsonRecord, parseJsonPayload, recordBytes, writeHeader } from './record.js';
 import { xxh64 } from './hash.js';
 
@@ -142,7 +142,7 @@ export function encodeLogRecord(type: RecordType, body: LogBody, seed: bigint, a
 
 /** Body of a metadata record read back from a segment (payload already verified by its hash). */
 export function decodeLogBody(type: RecordType, payload: Uint8Array): LogBody {
-  if (type === RecordType.ObjectCommit && payload[0] === META_CODEC_VERSION) {
+  if (type === RecordType.ObjectCommit && isMetaCodecPayload(payload)) {
     const meta = decodeObjectMeta(payload);
     return { seq: meta.seq, meta };
   }
@@ -151,7 +151,7 @@ export function decodeLogBody(type: RecordType, payload: Uint8Array): LogBody {
 
 /** Sequence number of an object commit or aux record without decoding it all (scrub's copy count). */
 export function peekLogSeq(type: RecordType, payload: Uint8Array): number | undefined {
-  if (type === RecordType.ObjectCommit && payload[0] === META_CODEC_VERSION) return peekObjectMetaSeq(payload);
+  if (type === RecordType.ObjectCommit && isMetaCodecPayload(payload)) return peekObjectMetaSeq(payload);
   // JSON bodies are built as { seq, … }: the sequence number leads.
   const head = Buffer.from(payload.buffer, payload.byteOffset, Math.min(32, payload.length)).toString('latin1');
   const m = /^\{"seq":(\d+)/.exec(head);

@@ -4,7 +4,8 @@
 // record definitions were re-read on every get).
 //
 // Layout (integers are unsigned LEB128 varints, strings a varint byte length + UTF-8):
-//   u8 0x01 codec version            (a JSON record payload starts with '{' = 0x7b instead)
+//   u8 codec version: 0x02 (0x01: the same without the layout's length, still read; a JSON record
+//     payload starts with '{' = 0x7b instead)
 //   seq, bucket, key, sizeBytes, etag, lastModifiedMs, versionId
 //   u8 system mask (bit i = SYSTEM_FIELDS[i] present), then those strings
 //   user: count, then name/value pairs
@@ -12,6 +13,7 @@
 //     part without checksums), then those strings
 //   u8 checksumType (0 none, 1 FULL_OBJECT, 2 COMPOSITE)
 //   parts: count + 1 (0 = absent); each partNumber, sizeBytes, etag, u8 checksum mask + strings
+//   v2: u32 little-endian byte length of the layout that follows
 //   layout: extent count; each sizeBytes, blockSizeBytes, k, m, block count; each block dataBytes,
 //     shardBytes, then k+m shards: drive + 1 (0 = null shard, nothing follows), segment, offset,
 //     8 bytes xxHash64 (big-endian, the hex string's byte order)
@@ -19,7 +21,17 @@
 //     ObjectMeta later survives the round trip instead of vanishing.
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Layout, type ObjectMeta, type PartInfo, type SystemMeta } from './api.js';
 
-export const META_CODEC_VERSION = 1;
+export const META_CODEC_VERSION = 2;
+/** Versions decodeObjectMeta reads (commit records in old segments keep theirs). */
+export function isMetaCodecPayload(bytes: Uint8Array): boolean {
+  return bytes[0] === 1 || bytes[0] === 2;
+}
+/**
+ * Layouts longer than this many bytes (≈ 70 blocks) are decoded on first use, not with the rest of the
+ * meta: HEAD, listings and conditional checks never need the layout, and a multipart object's lists
+ * every block (~110 bytes each: ~1.1 MB and tens of ms to decode for 10 GiB).
+ */
+export const LAZY_LAYOUT_MIN_BYTES = 8 * 1024;
 const SYSTEM_FIELDS: readonly (keyof SystemMeta)[] = ['contentType', 'contentEncoding', 'contentDisposition', 'contentLanguage', 'cacheControl', 'expires'];
 const KNOWN_FIELDS = new Set([
   'bucket',
@@ -133,6 +145,12 @@ class Reader {
   u8(): number {
     this.need(1);
     return this.buf[this.pos++]!;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
   }
   uint(): number {
     let v = 0;
@@ -281,7 +299,13 @@ export function encodeObjectMetaInto(meta: ObjectMeta, alloc: (bytes: number) =>
         else writeChecksums(w, p.checksums);
       }
     }
+    w.u8(0);
+    w.u8(0);
+    w.u8(0);
+    w.u8(0);
+    const layoutAt = w.pos;
     writeLayout(w, meta.layout);
+    w.buf.writeUInt32LE(w.pos - layoutAt, layoutAt - 4);
     let extra: Record<string, unknown> | undefined;
     for (const f of Object.keys(meta)) {
       if (KNOWN_FIELDS.has(f) || (meta as unknown as Record<string, unknown>)[f] === undefined) continue;
@@ -305,7 +329,7 @@ export function decodeObjectMeta(bytes: Uint8Array, end: number = bytes.length):
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new Reader(buf, end);
   const version = r.u8();
-  if (version !== META_CODEC_VERSION) throw new RangeError(`meta codec: unknown version ${version}`);
+  if (version !== 1 && version !== 2) throw new RangeError(`meta codec: unknown version ${version}`);
   const seq = r.uint();
   const bucket = r.str();
   const key = r.str();
@@ -341,16 +365,53 @@ export function decodeObjectMeta(bytes: Uint8Array, end: number = bytes.length):
     }
     meta.parts = parts;
   }
-  meta.layout = readLayout(r);
+  if (version === 1) meta.layout = readLayout(r);
+  else {
+    const layoutBytes = r.u32();
+    const layoutEnd = r.pos + layoutBytes;
+    if (layoutEnd > end) throw new RangeError('meta codec: layout is truncated');
+    if (layoutBytes < LAZY_LAYOUT_MIN_BYTES) {
+      meta.layout = readLayout(r);
+      if (r.pos !== layoutEnd) throw new RangeError('meta codec: layout length mismatch');
+    } else {
+      // Copied: lmdb-js may hand decode() a buffer it reuses.
+      lazyLayout(meta, Buffer.from(buf.subarray(r.pos, layoutEnd)));
+      r.pos = layoutEnd;
+    }
+  }
   const extra = r.str();
   if (extra !== '') Object.assign(meta, JSON.parse(extra) as object);
   if (r.pos !== end) throw new RangeError(`meta codec: ${end - r.pos} trailing bytes`);
   return meta;
 }
 
+/**
+ * Makes meta.layout a property that decodes `bytes` on first read and then holds the result (an
+ * ordinary data property from then on; spreading or assigning it behaves as usual).
+ */
+function lazyLayout(meta: ObjectMeta, bytes: Buffer): void {
+  const settle = (layout: Layout): Layout => {
+    Object.defineProperty(meta, 'layout', { value: layout, writable: true, enumerable: true, configurable: true });
+    return layout;
+  };
+  Object.defineProperty(meta, 'layout', {
+    get() {
+      const r = new Reader(bytes, bytes.length);
+      const layout = readLayout(r);
+      if (r.pos !== bytes.length) throw new RangeError('meta codec: layout length mismatch');
+      return settle(layout);
+    },
+    set(layout: Layout) {
+      settle(layout);
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
 /** The sequence number of an encoded value, without decoding the rest (scrub counts record copies). */
 export function peekObjectMetaSeq(bytes: Uint8Array): number | undefined {
-  if (bytes[0] !== META_CODEC_VERSION) return undefined;
+  if (!isMetaCodecPayload(bytes)) return undefined;
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new Reader(buf, Math.min(buf.length, 10));
   r.pos = 1;

@@ -132,6 +132,68 @@ describe('ObjectMeta codec', () => {
     expect(decodeObjectMeta(bytes)).toEqual(m);
     expect(decodeObjectMeta(encodeObjectMeta(fullMeta()))).toEqual(fullMeta());
   });
+
+  it('decodes a large layout only when it is read (HEAD and listings of big multipart objects skip it)', () => {
+    const m = fullMeta();
+    const block = m.layout.extents[0]!.blocks[0]!;
+    m.layout.extents[0]!.blocks = Array.from({ length: 10_240 }, () => block);
+    m.layout.extents[0]!.sizeBytes = 10_240 * 2 ** 20;
+    const bytes = encodeObjectMeta(m);
+    const lmdbBuffer = Buffer.from(bytes);
+    const d = decodeObjectMeta(lmdbBuffer);
+    expect(Object.getOwnPropertyDescriptor(d, 'layout')?.get).toBeTypeOf('function');
+    expect(d.key).toBe(m.key);
+    // The bytes were copied: lmdb-js reuses the buffer it hands to decode().
+    lmdbBuffer.fill(0);
+    expect(d.layout).toEqual(m.layout);
+    expect(Object.getOwnPropertyDescriptor(d, 'layout')?.value).toBe(d.layout);
+    // Spreads and assignments behave like an ordinary property.
+    const d2 = decodeObjectMeta(bytes);
+    expect({ ...d2, seq: 1 }.layout).toEqual(m.layout);
+    const d3 = decodeObjectMeta(bytes);
+    d3.layout = { extents: [] };
+    expect(d3.layout).toEqual({ extents: [] });
+    expect(JSON.parse(JSON.stringify(decodeObjectMeta(bytes)))).toEqual(JSON.parse(JSON.stringify(m)));
+    // Small layouts are decoded at once, as before.
+    expect(Object.getOwnPropertyDescriptor(decodeObjectMeta(encodeObjectMeta(fullMeta())), 'layout')?.get).toBeUndefined();
+  });
+
+  it('a damaged large layout throws when read or differs, never passes for the original', () => {
+    const m = fullMeta();
+    const block = m.layout.extents[0]!.blocks[0]!;
+    m.layout.extents[0]!.blocks = Array.from({ length: 200 }, () => block);
+    m.layout.extents[0]!.sizeBytes = 200 * 2 ** 20;
+    const bytes = Buffer.from(encodeObjectMeta(m));
+    // Flip bytes across the layout (it ends just before the 1-byte empty extra field).
+    for (let at = bytes.length - 20_000; at < bytes.length - 1; at += 97) {
+      const bad = Buffer.from(bytes);
+      bad[at]! ^= 0x40;
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(decodeObjectMeta(bad).layout);
+      } catch (err) {
+        expect(err).toBeInstanceOf(Error);
+        continue;
+      }
+      expect(text).not.toBe(JSON.stringify(m.layout));
+    }
+    // A layout length that does not match its content: the lazy decode refuses it on first read.
+    const lenAt = [...Array(bytes.length - 4).keys()].find((p) => bytes.readUInt32LE(p) === bytes.length - 1 - (p + 4))!;
+    expect(lenAt).toBeGreaterThan(0);
+    const extended = Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from([0x00, 0x00])]);
+    extended.writeUInt32LE(bytes.readUInt32LE(lenAt) + 1, lenAt);
+    const d = decodeObjectMeta(extended);
+    expect(() => d.layout).toThrow(/layout length mismatch|truncated|varint/);
+  });
+
+  it('reads values written by version 1 of the codec (no layout length)', () => {
+    const v1 = Buffer.from(
+      '01020162016b0a016501046e756c6c000009084141414141413d3d08633268684d6a55320203010a02616106084242424242423d3d08633268684d513d3d0200026262800000',
+      'hex',
+    );
+    expect(decodeObjectMeta(v1).layout).toEqual({ extents: [] });
+    expect(peekObjectMetaSeq(v1)).toBe(2);
+  });
 });
 
 describe('object commit records', () => {
