@@ -175,10 +175,13 @@ export class GroupCommit {
     }
     // Commits are acknowledged once their index writes are committed (settle clears the pending views,
     // so from then on readers must find them in the index).
-    this.indexCommitted = committed.then(
-      () => this.settle(batch, undefined),
-      (err) => this.settle(batch, err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err })),
-    );
+    this.indexCommitted = committed
+      .then(
+        () => this.settle(batch, undefined),
+        (err) => this.settle(batch, err instanceof StoreError ? err : new StoreError('Internal', `commit failed: ${(err as Error).message}`, { cause: err })),
+      )
+      // Keeps "never rejects": a settle hook that threw must not fail the next window.
+      .catch(() => undefined);
   }
 
   private settle(batch: Waiting[], failure: unknown): void {
