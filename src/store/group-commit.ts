@@ -45,10 +45,11 @@ interface Waiting {
 
 export interface GroupCommitHooks {
   /**
-   * Runs fn in one index transaction; a promise when the transaction commits after fn returns (writes
-   * queued to lmdb-js's write thread). Commits are acknowledged only once it has settled.
+   * Runs fn in one index transaction of `commits` commits; a promise when the transaction commits after
+   * fn returns (writes queued to lmdb-js's write thread). Commits are acknowledged only once it has
+   * settled.
    */
-  txn: (fn: () => void) => void | Promise<void>;
+  txn: (fn: () => void, commits: number) => void | Promise<void>;
   /** Inside the transaction: advance checkpoints and the last applied sequence number. */
   checkpoint: (ends: Map<Segment, number>, lastSeq: number) => void;
 }
@@ -160,7 +161,7 @@ export class GroupCommit {
       const txn = this.hooks.txn(() => {
         for (const w of batch) w.entry.apply();
         this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
-      });
+      }, batch.length);
       committed = txn ?? Promise.resolve();
       if (DEBUG_COMMIT) {
         const ta = performance.now();
