@@ -11,7 +11,7 @@ import { S3_NS, el, parseXml, text } from './xml.js';
 // Configuration sub-resources of features Strata does not have (encryption, website, object lock …)
 // are answered as S3 answers an unconfigured bucket, in unconfigured.ts.
 export const UNSUPPORTED_BUCKET_SUBRESOURCES = [
-  'acl', 'versioning', 'publicAccessBlock', 'session', 'metadataTable',
+  'acl', 'versioning', 'session', 'metadataTable',
 ] as const;
 
 export const UNSUPPORTED_OBJECT_SUBRESOURCES = [

@@ -14,7 +14,7 @@ import { S3_NS, el, parseXml, text } from './xml.js';
 /** Bucket sub-resources answered here (removed from the 501 catch-all in subresources.ts). */
 export const UNCONFIGURED_BUCKET_SUBRESOURCES = [
   'encryption', 'website', 'replication', 'object-lock', 'ownershipControls', 'logging', 'notification',
-  'accelerate', 'requestPayment', 'analytics', 'metrics', 'inventory', 'intelligent-tiering',
+  'accelerate', 'requestPayment', 'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'publicAccessBlock',
 ] as const;
 
 /** Object sub-resources answered here. */
@@ -69,6 +69,27 @@ export async function putBucketEncryption(ctx: RequestContext): Promise<void> {
 }
 
 export async function deleteBucketEncryption(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  noContent(ctx);
+}
+
+// --- public access block --------------------------------------------------------------------------
+
+/**
+ * No block is configured, so a bucket policy may grant public access (policy.ts decides). Storing a
+ * block without enforcing it would be a silent fallback, and enforcing one (refusing public policies,
+ * ignoring them for anonymous callers) is not built: Put is refused.
+ */
+export async function getPublicAccessBlock(ctx: RequestContext): Promise<void> {
+  throw new S3Error('NoSuchPublicAccessBlockConfiguration', undefined, { details: bucketName(ctx) });
+}
+
+export async function putPublicAccessBlock(ctx: RequestContext): Promise<void> {
+  requireBucket(ctx);
+  throw new S3Error('NotImplemented', 'Block Public Access is not supported by Strata: public access is governed by the bucket policy alone.');
+}
+
+export async function deletePublicAccessBlock(ctx: RequestContext): Promise<void> {
   requireBucket(ctx);
   noContent(ctx);
 }

@@ -18,7 +18,7 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
-  GetPublicAccessBlockCommand,
+  PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -101,7 +101,7 @@ describe('buckets', () => {
     expect(v.Status).toBeUndefined();
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'objects' }));
     expect(acl.Grants?.[0]?.Permission).toBe('FULL_CONTROL');
-    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'objects' })), 'NotImplemented', 501);
+    await expectS3Error(s3.send(new PutBucketVersioningCommand({ Bucket: 'objects', VersioningConfiguration: { Status: 'Enabled' } })), 'NotImplemented', 501);
   });
 });
 

@@ -22,6 +22,9 @@ import {
   GetBucketReplicationCommand,
   GetBucketRequestPaymentCommand,
   GetBucketWebsiteCommand,
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  DeletePublicAccessBlockCommand,
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
@@ -291,5 +294,19 @@ describe('common to all of them', () => {
   it('a body over the small-XML limit is refused before parsing', async () => {
     const big = `<BucketLoggingStatus>${' '.repeat(t.config.limits.maxXmlBodyBytes + 1)}</BucketLoggingStatus>`;
     expect(await raw('PUT', 'logging', big)).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+  });
+});
+
+describe('public access block', () => {
+  it('none is configured: Get → 404 NoSuchPublicAccessBlockConfiguration, Put → 501 (not enforced, so not stored), Delete → 204', async () => {
+    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: B })), 'NoSuchPublicAccessBlockConfiguration', 404);
+    await expectS3Error(
+      s3.send(new PutPublicAccessBlockCommand({ Bucket: B, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } })),
+      'NotImplemented',
+      501,
+    );
+    const del = await s3.send(new DeletePublicAccessBlockCommand({ Bucket: B }));
+    expect(del.$metadata.httpStatusCode).toBe(204);
+    await expectS3Error(s3.send(new GetPublicAccessBlockCommand({ Bucket: MISSING })), 'NoSuchBucket', 404);
   });
 });
