@@ -13,6 +13,16 @@ export function requireBucket(ctx: RequestContext): BucketMeta {
   return b;
 }
 
+/**
+ * DeleteBucket{Cors,Lifecycle,Policy}: a bucket configuration lives in one settings key, and deleting it
+ * is a patch removing that key (nothing to write when it is absent), answered 204 either way.
+ */
+export async function deleteBucketSetting(ctx: RequestContext, key: string): Promise<void> {
+  const b = requireBucket(ctx);
+  if (b.settings[key] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [key]: undefined });
+  ctx.res.send(204, {}, '');
+}
+
 export function requireKey(ctx: RequestContext): string {
   if (ctx.key === undefined) throw new S3Error('InvalidRequest', 'An object key is required.');
   return ctx.key;

@@ -5,7 +5,7 @@
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
-import { requireBucket, sendXml } from './common.js';
+import { deleteBucketSetting, requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import {
   BUCKET_CORS_SETTING,
@@ -36,10 +36,8 @@ export async function putBucketCors(ctx: RequestContext): Promise<void> {
   ctx.res.send(200, {}, '');
 }
 
-export async function deleteBucketCors(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  if (b.settings[BUCKET_CORS_SETTING] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_CORS_SETTING]: undefined });
-  ctx.res.send(204, {}, '');
+export function deleteBucketCors(ctx: RequestContext): Promise<void> {
+  return deleteBucketSetting(ctx, BUCKET_CORS_SETTING);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import type { HeaderList } from '../http/response.js';
 import { S3Error } from './errors.js';
-import { requireBucket, sendXml } from './common.js';
+import { deleteBucketSetting, requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import {
   BUCKET_LIFECYCLE_SETTING,
@@ -37,10 +37,8 @@ export async function putBucketLifecycle(ctx: RequestContext): Promise<void> {
   ctx.res.send(200, {}, '');
 }
 
-export async function deleteBucketLifecycle(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  if (b.settings[BUCKET_LIFECYCLE_SETTING] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_LIFECYCLE_SETTING]: undefined });
-  ctx.res.send(204, {}, '');
+export function deleteBucketLifecycle(ctx: RequestContext): Promise<void> {
+  return deleteBucketSetting(ctx, BUCKET_LIFECYCLE_SETTING);
 }
 
 /**

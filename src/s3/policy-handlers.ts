@@ -13,7 +13,7 @@ import type { RequestContext } from '../http/context.js';
 import type { BucketMeta } from '../store/api.js';
 import type { AuthResult } from '../auth/request.js';
 import { S3Error } from './errors.js';
-import { requireBucket, sendXml } from './common.js';
+import { deleteBucketSetting, requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el } from './xml.js';
 import { BUCKET_POLICY_SETTING, evaluatePolicy, isPolicyPublic, normaliseIp, parsePolicy, type Caller, type CompiledPolicy, type RequestFacts } from './policy.js';
@@ -301,10 +301,8 @@ export async function getBucketPolicy(ctx: RequestContext): Promise<void> {
   ctx.res.send(200, { 'Content-Type': 'application/json' }, text as string);
 }
 
-export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  if (b.settings[BUCKET_POLICY_SETTING] !== undefined) await ctx.engine.updateBucketSettings(b.name, { [BUCKET_POLICY_SETTING]: undefined });
-  ctx.res.send(204, {}, '');
+export function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
+  return deleteBucketSetting(ctx, BUCKET_POLICY_SETTING);
 }
 
 export async function getBucketPolicyStatus(ctx: RequestContext): Promise<void> {
