@@ -67,7 +67,11 @@ describe('drive failure and replacement', () => {
       const st = dur.scrubStats().drives;
       expect(st[2]!.state).toBe('online');
       expect(st[2]!.rebuild!.unrecoverableBlocks + st[4]!.rebuild!.unrecoverableBlocks).toBe(0);
-      expect(st[2]!.rebuild!.deferredShards + st[4]!.rebuild!.deferredShards).toBe(0);
+      // No deferredShards == 0 here: the two drives are attached one after the other, so drive 3's
+      // rebuild may meet blocks whose drive-5 shard is missing too while drive 5 is still offline; it
+      // defers those (seen once in CI: 18) and drive 5's own rebuild, which starts after, writes them.
+      // What must hold is that nothing is missing once both are done:
+      expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
       expect(st[2]!.rebuild!.shardsRebuilt).toBeGreaterThan(0);
       await putMany(e, 'c', 5, want, 200);
       expect(await snapshot(e)).toEqual(want);
