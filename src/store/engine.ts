@@ -14,6 +14,7 @@ import type {
   Layout,
   ListOptions,
   ListVersionsOptions,
+  ObjectLockPatch,
   ObjectMeta,
   ObjectWriter,
   ReadOptions,
@@ -401,6 +402,8 @@ export class StrataEngine implements Engine {
       layout: req.layout,
     };
     if (req.versioning !== undefined) meta.versionSeq = seq;
+    if (req.retention) meta.retention = { ...req.retention };
+    if (req.legalHold) meta.legalHold = true;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
     if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
@@ -481,7 +484,7 @@ export class StrataEngine implements Engine {
     return meta;
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number): Promise<ObjectMeta | undefined> {
+  async deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta | undefined> {
     this.assertOpen();
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
     await this.keyIdle(bucket, key);
@@ -489,6 +492,7 @@ export class StrataEngine implements Engine {
     const target = this.findVersion(bucket, key, versionId);
     if (!target) return undefined;
     if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    guard?.(target);
     // The current version once applied (what conditions and relocation see meanwhile): versions.ts
     // promotes the next newest version when the latest one goes.
     const cur = this.db.objects.get([bucket, key]);
@@ -502,18 +506,47 @@ export class StrataEngine implements Engine {
     return target;
   }
 
-  private async updateVersionTags(bucket: string, key: string, versionId: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+  private updateVersionTags(bucket: string, key: string, versionId: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+    return this.rewriteVersion(bucket, key, versionId, (target) => {
+      if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    }, (meta) => {
+      if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
+      else delete meta.tags;
+    });
+  }
+
+  async updateObjectLock(bucket: string, key: string, versionId: string | undefined, patch: ObjectLockPatch, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    // Without a version id: the current version (a marker on top means there is none).
+    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return this.rewriteVersion(bucket, key, id, guard, (meta) => {
+      if (patch.retention === null) delete meta.retention;
+      else if (patch.retention !== undefined) meta.retention = { ...patch.retention };
+      if (patch.legalHold === true) meta.legalHold = true;
+      else if (patch.legalHold === false) delete meta.legalHold;
+    });
+  }
+
+  /**
+   * A new commit of an existing version over the same layout, decided against the index once the key
+   * has no pending commit. The rewritten meta carries the version's order, so the record applies to that
+   * version wherever it is by then (versions.ts) — and a replay can place it even without older records.
+   */
+  private async rewriteVersion(bucket: string, key: string, versionId: string, check: ((version: ObjectMeta) => void) | undefined, change: (meta: ObjectMeta) => void): Promise<ObjectMeta> {
     await this.keyIdle(bucket, key);
     this.assertOpen();
     const target = this.findVersion(bucket, key, versionId);
     if (!target || target.deleteMarker) throw new StoreError('NoSuchKey', `${bucket}/${key} has no version ${versionId}`);
-    if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    check?.(target);
     const cur = this.db.objects.get([bucket, key]);
     const seq = this.nextSeq();
     const meta: ObjectMeta = { ...target, seq, versionSeq: versionOrder(target) };
-    if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
-    else delete meta.tags;
-    const settle = this.setPendingObject(bucket, key, cur === target ? meta : (cur ?? null), seq);
+    change(meta);
+    const settle = this.setPendingObject(bucket, key, cur?.versionId === target.versionId ? meta : (cur ?? null), seq);
     await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(meta.layout), meta.layout, settle);
     return meta;
   }

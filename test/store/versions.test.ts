@@ -258,4 +258,50 @@ describe('engine versions', () => {
       await e.close();
     }
   });
+
+  it('Object Lock fields per version: set at commit, changed by updateObjectLock, guards refuse atomically, kept by a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    const until = Date.now() + 3_600_000;
+    let locked: ObjectMeta;
+    try {
+      await e.createBucket('b', 'o');
+      const w = e.createWriter({ placementKey: 'b/k' });
+      w.write(patternBytes(100, 1));
+      const wd = await w.finish();
+      locked = await e.commitObject({ bucket: 'b', key: 'k', layout: wd.layout, sizeBytes: wd.sizeBytes, etag: wd.md5Hex, system: {}, user: {}, checksums: {}, versioning: 'Enabled', retention: { mode: 'GOVERNANCE', untilMs: until } });
+      expect(e.headObject('b', 'k')!.retention).toEqual({ mode: 'GOVERNANCE', untilMs: until });
+      const v2 = await put(e, 'b', 'k', patternBytes(200, 2), 'Enabled');
+      // a noncurrent version gets a legal hold; the current one is untouched
+      await e.updateObjectLock('b', 'k', locked.versionId, { legalHold: true });
+      expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBe(true);
+      expect(e.headObject('b', 'k')!.legalHold).toBeUndefined();
+      // without a version id: the current version
+      await e.updateObjectLock('b', 'k', undefined, { retention: { mode: 'COMPLIANCE', untilMs: until } });
+      expect(e.headVersion('b', 'k', v2.versionId)!.retention!.mode).toBe('COMPLIANCE');
+      // guards see the version as it is and refuse by throwing
+      const refuse = (m: ObjectMeta): void => {
+        if (m.legalHold || (m.retention && m.retention.untilMs > Date.now())) throw new Error('locked');
+      };
+      await expect(e.deleteVersion('b', 'k', locked.versionId, undefined, refuse)).rejects.toThrow('locked');
+      await expect(e.updateObjectLock('b', 'k', v2.versionId, { retention: null }, (m) => refuse(m))).rejects.toThrow('locked');
+      expect(e.headVersion('b', 'k', locked.versionId)).toBeDefined();
+      await expect(e.updateObjectLock('b', 'k', 'ffffffffffffffff', { legalHold: true })).rejects.toMatchObject({ code: 'NoSuchKey' });
+      await e.updateObjectLock('b', 'k', locked.versionId, { legalHold: false, retention: null });
+      expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBeUndefined();
+      expect(e.headVersion('b', 'k', locked.versionId)!.retention).toBeUndefined();
+      await e.updateObjectLock('b', 'k', locked.versionId, { legalHold: true });
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBe(true);
+      expect(e.headObject('b', 'k')!.retention).toEqual({ mode: 'COMPLIANCE', untilMs: until });
+    } finally {
+      await e.close();
+    }
+  });
 });
