@@ -304,4 +304,45 @@ describe('engine versions', () => {
       await e.close();
     }
   });
+
+  it('fsck finds versions missing from the index or only in it, and --repair makes both agree with a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    let want: string[];
+    try {
+      await e.createBucket('b', 'o');
+      const v1 = await put(e, 'b', 'k', patternBytes(3000, 1), 'Enabled');
+      await e.updateObjectTags('b', 'k', { t: 'x' }, undefined, v1.versionId);
+      const v2 = await put(e, 'b', 'k', patternBytes(4000, 2), 'Enabled');
+      await put(e, 'b', 'k', patternBytes(5000, 3), 'Enabled');
+      const { db } = e.internals;
+      const ghostSource = e.headVersion('b', 'k', v2.versionId)!;
+      want = await versionsOf(e, 'b');
+      // v1 vanishes from the index; a ghost noncurrent version (readable, sharing v2's layout, older than
+      // every other version of the key) exists only there
+      db.txn(() => db.removeVersion('b', 'k', v1.versionSeq!));
+      const ghost: ObjectMeta = { ...ghostSource, versionId: versionIdOf(1), versionSeq: 1, seq: 999_000 };
+      db.txn(() => db.putVersion(ghost));
+      const r = await fsck(e, { repair: false });
+      expect(r.missingFromIndex).toEqual([`version:b/k/${v1.versionSeq}`]);
+      expect(r.notBacked).toEqual(['version:b/k/1']);
+      const fixed = await fsck(e, { repair: true });
+      expect(fixed.repaired!.indexFixed).toBe(1);
+      expect(fixed.repaired!.relogged).toBe(1);
+      expect((await fsck(e, { repair: false })).problems).toBe(0);
+      want = [...want, `k ${ghost.versionId} - ${md5(patternBytes(4000, 2))}`];
+      expect(await versionsOf(e, 'b')).toEqual(want);
+      expect(e.headVersion('b', 'k', v1.versionId)!.tags).toEqual({ t: 'x' });
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(await versionsOf(e, 'b')).toEqual(want);
+    } finally {
+      await e.close();
+    }
+  });
 });
