@@ -1,6 +1,6 @@
 // ACLs are disabled (Object Ownership "bucket owner enforced", AWS's default): asking for any other ACL
-// is a clear 400, never a silently private object; asking for "owner full control" is a 200 no-op. Real server,
-// AWS SDK v3.
+// is a clear 400, never a silently private object; asking for "owner full control" is a 200 no-op.
+// Also CreateBucket on an existing bucket (S3 resets the ACL there). Real server, AWS SDK v3.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -122,5 +122,23 @@ describe('PutBucketAcl / PutObjectAcl', () => {
       { step: 'build' },
     );
     await expectS3Error(s3.send(bad), 'MalformedACLError', 400);
+  });
+});
+
+describe('CreateBucket on a bucket that exists', () => {
+  it('the owner re-creating it in us-east-1 → 200 and its objects stay (S3 legacy behaviour)', async () => {
+    expect(t.region).toBe('us-east-1');
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'kept', Body: 'x' }));
+    await s3.send(new CreateBucketCommand({ Bucket: B }));
+    expect(await exists('kept')).toBe(true);
+  });
+
+  it('in any other region → 409 BucketAlreadyOwnedByYou', async () => {
+    const other = await startS3Suite(['eu-bucket'], { flags: { region: 'eu-west-1' } });
+    try {
+      await expectS3Error(other.s3.send(new CreateBucketCommand({ Bucket: 'eu-bucket' })), 'BucketAlreadyOwnedByYou', 409);
+    } finally {
+      await stopS3Suite(other.t, other.s3);
+    }
   });
 });
