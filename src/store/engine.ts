@@ -404,6 +404,7 @@ export class StrataEngine implements Engine {
     if (req.versioning !== undefined) meta.versionSeq = seq;
     if (req.retention) meta.retention = { ...req.retention };
     if (req.legalHold) meta.legalHold = true;
+    if (req.acl !== undefined) meta.acl = req.acl;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
     if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
@@ -515,6 +516,19 @@ export class StrataEngine implements Engine {
     }, (meta) => {
       if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
       else delete meta.tags;
+    });
+  }
+
+  async updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return this.rewriteVersion(bucket, key, id, undefined, (meta) => {
+      if (acl === undefined) delete meta.acl;
+      else meta.acl = acl;
     });
   }
 

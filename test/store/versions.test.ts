@@ -345,4 +345,37 @@ describe('engine versions', () => {
       await e.close();
     }
   });
+
+  it('ACLs per version: set at commit, replaced by updateObjectAcl without touching data or Last-Modified, kept by a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    try {
+      await e.createBucket('b', 'o');
+      const plain = await put(e, 'b', 'u', patternBytes(10, 1)); // unversioned
+      const acl = await e.updateObjectAcl('b', 'u', undefined, { grants: ['public-read'] });
+      expect(acl.lastModifiedMs).toBe(plain.lastModifiedMs);
+      expect(acl.etag).toBe(plain.etag);
+      expect(e.headObject('b', 'u')!.acl).toEqual({ grants: ['public-read'] });
+      const v1 = await put(e, 'b', 'k', patternBytes(10, 2), 'Enabled');
+      await put(e, 'b', 'k', patternBytes(10, 3), 'Enabled');
+      await e.updateObjectAcl('b', 'k', v1.versionId, { grants: ['x'] });
+      expect(e.headVersion('b', 'k', v1.versionId)!.acl).toEqual({ grants: ['x'] });
+      expect(e.headObject('b', 'k')!.acl).toBeUndefined();
+      await e.updateObjectAcl('b', 'u', 'null', undefined);
+      expect(e.headObject('b', 'u')!.acl).toBeUndefined();
+      await e.updateObjectAcl('b', 'u', undefined, 'private');
+      await expect(e.updateObjectAcl('b', 'missing', undefined, 'x')).rejects.toMatchObject({ code: 'NoSuchKey' });
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(e.headObject('b', 'u')!.acl).toBe('private');
+      expect(e.listVersions('b', { prefix: 'k', limit: 10 }).map((x) => x.meta.acl)).toEqual([undefined, { grants: ['x'] }]);
+    } finally {
+      await e.close();
+    }
+  });
 });
