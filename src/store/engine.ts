@@ -629,7 +629,7 @@ export class StrataEngine implements Engine {
           return segs && this.driveSet.drives[drive]!.online ? segs.fd(segment) : -1;
         },
         seedHex: this.seedHex,
-        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
+        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, versionId: m.versionId, reason }),
         acquire: (bytes) => this.blockPool.acquireForRead(bytes),
         release: (block) => this.blockPool.release(block),
       },

@@ -259,6 +259,31 @@ describe('engine versions', () => {
     }
   });
 
+  it('a read of a noncurrent version that meets a rotten shard heals that version', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    try {
+      await e.createBucket('b', 'o');
+      const data = patternBytes(60_000, 9);
+      const old = await put(e, 'b', 'k', data, 'Enabled');
+      await put(e, 'b', 'k', patternBytes(10, 8), 'Enabled');
+      flipShard(dir, old, 0, 0);
+      expect((await readAll(e, e.headVersion('b', 'k', old.versionId)!)).equals(data)).toBe(true);
+      expect(e.repairQueue.size).toBe(1);
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, healIntervalMs: 3_600_000 });
+      try {
+        await dur.healOnce();
+        expect(dur.scrubStats().heal.repairedShards).toBe(1);
+        expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect(e.headVersion('b', 'k', old.versionId)!.layout).not.toEqual(old.layout);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('Object Lock fields per version: set at commit, changed by updateObjectLock, guards refuse atomically, kept by a rebuild', async () => {
     const dir = await newDir();
     const config = testConfig(dir);
