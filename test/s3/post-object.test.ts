@@ -309,6 +309,10 @@ describe('POST Object with hand-built forms', () => {
     expect((await readBack('asfile/one')).body.toString()).toBe('bar');
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'asfile/one' }));
     expect(tags.TagSet).toEqual([{ Key: '0', Value: '0' }]);
+    // The file part waits for the fields before it, then streams as usual (a few MiB here).
+    const big = randomBytes(3 * 1024 * 1024 + 5).toString('base64');
+    expect((await asFiles({ key: 'asfile/big', ...f }, big)).status).toBe(204);
+    expect((await readBack('asfile/big')).body.toString()).toBe(big);
     // Such a field is bounded like any other.
     const long = await asFiles({ key: 'asfile/long', ...f, 'x-amz-meta-big': 'x'.repeat(POST_MAX_FIELD_VALUE_BYTES + 1) }, 'bar');
     await expectError(long, 400, 'MaxPostPreDataLengthExceeded');
