@@ -295,7 +295,12 @@ describe('principals: a second identity', () => {
     await root.send(
       new PutBucketPolicyCommand({
         Bucket: B,
-        Policy: doc(B, { Effect: 'Deny', Principal: { AWS: bobArn }, Action: ['s3:PutObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] }),
+        Policy: doc(
+          B,
+          // bob does not own the bucket: he needs the Allow at all, and the Deny wins over it
+          { Effect: 'Allow', Principal: { AWS: bobArn }, Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${B}/*` },
+          { Effect: 'Deny', Principal: { AWS: bobArn }, Action: ['s3:PutObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] },
+        ),
       }),
     );
     await expectS3Error(bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' })), 'AccessDenied', 403);
@@ -304,7 +309,8 @@ describe('principals: a second identity', () => {
     // The owner-and-root exemption is not for everyone: bob cannot remove the policy that binds him.
     await expectS3Error(bob.send(new DeleteBucketPolicyCommand({ Bucket: B })), 'AccessDenied', 403);
     await root.send(new DeleteBucketPolicyCommand({ Bucket: B }));
-    await bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' }));
+    // Without a policy, root's bucket is root's alone.
+    await expectS3Error(bob.send(new GetObjectCommand({ Bucket: B, Key: 'doc' })), 'AccessDenied', 403);
   });
 
   it('a principal naming an identity that does not exist is refused (a typo must not make a Deny inert)', async () => {
