@@ -266,7 +266,9 @@ export function authorizeRequest(ctx: RequestContext): void {
   const anonymous = ctx.auth?.accessKeyId === undefined;
   const b = ctx.bucket === undefined ? undefined : ctx.engine.getBucket(ctx.bucket);
   if (b === undefined) {
-    if (anonymous) refuseOutsider(ctx);
+    // A bucket that does not exist is 404 NoSuchBucket to everyone, as S3 answers (bucket names are
+    // global and public); service-level requests and creating a bucket still need credentials.
+    if (anonymous && (ctx.bucket === undefined || ctx.op === 'CreateBucket')) refuseOutsider(ctx);
     return;
   }
   // Another identity creating an existing bucket learns BucketAlreadyExists from the handler, as S3 answers.

@@ -22,6 +22,7 @@ import {
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -133,6 +134,16 @@ describe('anonymous access', () => {
     await expectS3Error(anon.send(new ListObjectsV2Command({ Bucket: B })), 'AccessDenied', 403);
     await expectS3Error(anon.send(new PutObjectCommand({ Bucket: B, Key: 'x', Body: 'x' })), 'AccessDenied', 403);
     expect((await fetch(`${t.endpoint}/${B}/photo.jpg`)).status).toBe(403);
+  });
+
+  it('a bucket that does not exist is 404 NoSuchBucket to anonymous callers too (as S3); creating one or listing buckets is still 403', async () => {
+    await expectS3Error(anon.send(new GetObjectCommand({ Bucket: 'pol-nowhere', Key: 'k' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new PutObjectCommand({ Bucket: 'pol-nowhere', Key: 'k', Body: 'x' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new DeleteObjectCommand({ Bucket: 'pol-nowhere', Key: 'k' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new ListObjectsV2Command({ Bucket: 'pol-nowhere' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new CreateBucketCommand({ Bucket: 'pol-nowhere' })), 'AccessDenied', 403);
+    await expectS3Error(anon.send(new ListBucketsCommand({})), 'AccessDenied', 403);
+    expect(t.engine.getBucket('pol-nowhere')).toBeUndefined();
   });
 
   it('a public-read policy lets anyone GET and HEAD objects; PUT, DELETE, listing and the policy stay closed', async () => {
