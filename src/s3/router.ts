@@ -23,6 +23,7 @@ import {
   notImplemented,
 } from './subresources.js';
 import * as unconf from './unconfigured.js';
+import { putBucketAcl, putObjectAcl } from './acl.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
@@ -87,6 +88,7 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketVersioning', method: 'GET', scope: 'bucket', query: ['versioning'], handler: getBucketVersioning },
   { op: 'PutBucketVersioning', method: 'PUT', scope: 'bucket', query: ['versioning'], handler: putBucketVersioning },
   { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
+  { op: 'PutBucketAcl', method: 'PUT', scope: 'bucket', query: ['acl'], handler: putBucketAcl },
   { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
   { op: 'GetBucketTagging', method: 'GET', scope: 'bucket', query: ['tagging'], handler: getBucketTagging },
   { op: 'PutBucketTagging', method: 'PUT', scope: 'bucket', query: ['tagging'], handler: putBucketTagging },
@@ -154,6 +156,7 @@ export const ROUTES: Route[] = [
 
   // object sub-resources
   { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
+  { op: 'PutObjectAcl', method: 'PUT', scope: 'object', query: ['acl'], handler: putObjectAcl },
   { op: 'GetObjectAttributes', method: 'GET', scope: 'object', query: ['attributes'], handler: getObjectAttributes },
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
   { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },

@@ -6,11 +6,16 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetBucketAclCommand,
   GetObjectAclCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutBucketAclCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   S3Client,
+  type BucketCannedACL,
+  type Grant,
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
 import type { TestServer } from '../helpers/server.js';
@@ -63,5 +68,46 @@ describe('bucket ACLs on CreateBucket', () => {
     await s3.send(new HeadBucketCommand({ Bucket: 'acl-private' }));
     await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: 'acl-public', ACL: 'public-read' })), 'InvalidBucketAclWithObjectOwnership', 400);
     await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'acl-public' })), 'NotFound', 404);
+  });
+});
+
+describe('PutBucketAcl / PutObjectAcl', () => {
+  const OWNER = (): { ID: string; DisplayName: string } => ({ ID: t.accessKeyId, DisplayName: t.accessKeyId });
+  const ownerFull = (): { Owner: { ID: string; DisplayName: string }; Grants: Grant[] } => ({
+    Owner: OWNER(),
+    Grants: [{ Grantee: { ID: t.accessKeyId, Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }],
+  });
+
+  it('the owner-full-control ACL (canned private / bucket-owner-full-control, or the same as XML) succeeds and changes nothing', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'acl-target', Body: 'x' }));
+    for (const ACL of ['private', 'bucket-owner-full-control'] as const) {
+      expect((await s3.send(new PutBucketAclCommand({ Bucket: B, ACL }))).$metadata.httpStatusCode).toBe(200);
+      expect((await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', ACL }))).$metadata.httpStatusCode).toBe(200);
+    }
+    await s3.send(new PutBucketAclCommand({ Bucket: B, AccessControlPolicy: ownerFull() }));
+    await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', AccessControlPolicy: ownerFull() }));
+    const got = await s3.send(new GetBucketAclCommand({ Bucket: B }));
+    expect(got.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[t.accessKeyId, 'FULL_CONTROL']]);
+  });
+
+  it('any other ACL → 400 AccessControlListNotSupported, as AWS answers a bucket owner enforced bucket', async () => {
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'public-read' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', ACL: 'public-read-write' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, GrantRead: 'uri=http://acs.amazonaws.com/groups/global/AllUsers' })), 'AccessControlListNotSupported', 400);
+    const cases: Grant[][] = [
+      [], // no grants at all
+      [{ Grantee: { ID: t.accessKeyId, Type: 'CanonicalUser' }, Permission: 'READ' }],
+      [...ownerFull().Grants, { Grantee: { URI: 'http://acs.amazonaws.com/groups/global/AllUsers', Type: 'Group' }, Permission: 'READ' }],
+      [{ Grantee: { ID: 'someone-else', Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }],
+    ];
+    for (const Grants of cases) {
+      await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', AccessControlPolicy: { Owner: OWNER(), Grants } })), 'AccessControlListNotSupported', 400);
+    }
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'everyone-welcome' as BucketCannedACL })), 'InvalidArgument', 400);
+  });
+
+  it('a missing object is NoSuchKey; no ACL at all is MissingSecurityHeader', async () => {
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'no-such-object', ACL: 'private' })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B })), 'MissingSecurityHeader', 400);
   });
 });
