@@ -167,7 +167,38 @@ export interface ObjectMeta {
   parts?: PartInfo[];
   /** S3 object tags (absent when none). Changed by updateObjectTags without touching the data. */
   tags?: Record<string, string>;
+  /**
+   * Versioned buckets only: where this version sorts among its key's versions — the sequence number of
+   * the commit that created it (later commits of the same version, tags or relocation, keep it). Absent
+   * on objects written while the bucket was unversioned.
+   */
+  versionSeq?: number;
+  /** A delete marker: a version with no data (size 0, empty layout) that hides the key. */
+  deleteMarker?: boolean;
   layout: Layout;
+}
+
+/**
+ * A bucket's versioning state as the S3 layer passes it with each write. Absent: the bucket has never
+ * had versioning enabled, and a write replaces the current object (version id "null").
+ */
+export type VersioningMode = 'Enabled' | 'Suspended';
+
+/** The version id of objects written while versioning was off or suspended. */
+export const NULL_VERSION_ID = 'null';
+
+/** One entry of listVersions(): versions of a key come newest first, the first of them is the latest. */
+export interface VersionEntry {
+  meta: ObjectMeta;
+  isLatest: boolean;
+}
+
+export interface ListVersionsOptions {
+  prefix?: string;
+  /** Exclusive: start after this key — or, with versionIdMarker, after that version of this key. */
+  keyMarker?: string;
+  versionIdMarker?: string;
+  limit: number;
 }
 
 export interface CommitRequest {
@@ -186,6 +217,11 @@ export interface CommitRequest {
   tags?: Record<string, string>;
   /** Atomic with the commit: 'absent' = If-None-Match: *, otherwise the current ETag must equal it (If-Match). */
   condition?: { ifAbsent?: boolean; ifEtag?: string };
+  /**
+   * The bucket's versioning. Enabled: the commit adds a version with a new id and the current one stays
+   * as a noncurrent version. Suspended: it gets id "null", replacing an earlier "null" version.
+   */
+  versioning?: VersioningMode;
 }
 
 export interface BucketMeta {
@@ -238,6 +274,28 @@ export interface Engine {
   commitObject(request: CommitRequest): Promise<ObjectMeta>;
   headObject(bucket: string, key: string): ObjectMeta | undefined;
   /**
+   * One version of a key (versionId "null" included), or without versionId the latest version, which
+   * may be a delete marker (headObject skips those). undefined when there is no such version; a
+   * malformed id is simply not found (see isVersionId).
+   */
+  headVersion(bucket: string, key: string, versionId?: string): ObjectMeta | undefined;
+  /**
+   * DeleteObject without a version id on a versioned bucket: a delete marker becomes the latest version
+   * (with id "null" when Suspended, replacing an earlier "null" version). Returns the marker.
+   */
+  putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta>;
+  /**
+   * Removes one version for good (a delete marker too). When it was the latest, the next newest version
+   * becomes the latest. Returns the removed version, undefined if there was none. NoSuchBucket;
+   * PreconditionFailed when `expectSeq` is given and that version's latest commit is another one.
+   */
+  deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number): Promise<ObjectMeta | undefined>;
+  /**
+   * Versions and delete markers, ordered by key (UTF-8 byte order), newest first within a key. Objects
+   * of a bucket that was never versioned list as their one "null" version.
+   */
+  listVersions(bucket: string, options: ListVersionsOptions): VersionEntry[];
+  /**
    * Streams verified bytes of `meta` (as returned by headObject), `range` inclusive.
    * Backpressure: the consumer pulls. Corrupt/missing shards are reconstructed; past m → StoreError('DataLoss').
    */
@@ -245,10 +303,11 @@ export interface Engine {
   /**
    * Replaces the object's tags (undefined or {} removes them) with a new commit record pointing at the
    * same layout: no data is rewritten. Decided synchronously against every earlier commit, so it applies
-   * to the current version and never resurrects an overwritten one. NoSuchBucket | NoSuchKey;
+   * to the current version (or to `versionId`) and never resurrects an overwritten one. NoSuchBucket |
+   * NoSuchKey (no such version, or a delete marker);
    * PreconditionFailed when `expectSeq` is given and the current version is another one.
    */
-  updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta>;
+  updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number, versionId?: string): Promise<ObjectMeta>;
   /**
    * Removes the index entry and appends a delete record. Returns false if there was nothing.
    * PreconditionFailed when `expectSeq` is given and the current version (pending commits included) is
