@@ -27,6 +27,7 @@ import type { ByteThrottle } from './durability-pool.js';
 import { fsyncDir } from './drives.js';
 import { type AuxPutBody, type LogBody, type ObjectCommitBody, type BucketBody, decodeLogBody } from './log-records.js';
 import { RecordType, decodeRecord } from './record.js';
+import { VERSION_ORDER_TOP, versionOrder } from './versions.js';
 import type { LiveEntry, Repairer } from './repair.js';
 import { liveEntries } from './scrub.js';
 import { scanSegmentFile } from './segment-scan.js';
@@ -144,7 +145,9 @@ export class Compactor {
     switch (type) {
       case RecordType.ObjectCommit: {
         const { meta } = body as ObjectCommitBody;
-        return db.objects.get([meta.bucket, meta.key])?.seq === body.seq;
+        if (db.objects.get([meta.bucket, meta.key])?.seq === body.seq) return true;
+        // A noncurrent version or a delete marker (versions.ts): stored under its order.
+        return db.versions.get([meta.bucket, meta.key, VERSION_ORDER_TOP - versionOrder(meta)])?.seq === body.seq;
       }
       case RecordType.AuxPut: {
         const b = body as AuxPutBody;

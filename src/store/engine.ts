@@ -13,19 +13,23 @@ import type {
   EngineStats,
   Layout,
   ListOptions,
+  ListVersionsOptions,
   ObjectMeta,
   ObjectWriter,
   ReadOptions,
+  VersionEntry,
+  VersioningMode,
   WriterOptions,
 } from './api.js';
-import { MAX_DRIVES, StoreError } from './api.js';
+import { MAX_DRIVES, NULL_VERSION_ID, StoreError } from './api.js';
 import { BlockPool } from './block-pool.js';
 import { type DriveSet, openDrives } from './drives.js';
 import { type CommitEntry, GroupCommit, type LogAppend } from './group-commit.js';
 import { initXxhash } from './hash.js';
 import { IndexDb } from './index-db.js';
 import { type NodeLock, lockDirectories } from './node-lock.js';
-import { type LogBody, applyRecord, encodeLogRecord } from './log-records.js';
+import { type LogBody, applyRecord, encodeLogRecord, isVersionedRecord } from './log-records.js';
+import { VERSION_ORDER_TOP, orderOfVersionId, versionIdOf, versionOrder } from './versions.js';
 import { placeShards } from './placement.js';
 import { readObjectStream } from './reader.js';
 import { RecordType } from './record.js';
@@ -61,9 +65,16 @@ export interface OpenOptions {
 }
 
 type Pending<T> = { value: T | null; seq: number };
+/** A pending change of a key's current version; `done` settles with its commit. */
+type PendingObject = Pending<ObjectMeta> & { done: Promise<void> };
+/** Most entries one listVersions() call returns. */
+export const LIST_VERSIONS_MAX_ENTRIES = 10_000;
 
-/** What relocate() re-points: an object, or an aux record carrying a layout (multipart part). */
-export type RelocateTarget = { kind: 'object'; bucket: string; key: string } | { kind: 'aux'; ns: string; id: string };
+/** What relocate() re-points: an object, a noncurrent version, or an aux record carrying a layout (multipart part). */
+export type RelocateTarget =
+  | { kind: 'object'; bucket: string; key: string }
+  | { kind: 'version'; bucket: string; key: string; order: number }
+  | { kind: 'aux'; ns: string; id: string };
 
 export interface DurabilityHandle {
   scrubStats(): ScrubStats;
@@ -84,7 +95,7 @@ export class StrataEngine implements Engine {
   nodeLock: NodeLock | undefined;
   private seq: number;
   private closed = false;
-  private readonly pendingObjects = new Map<string, Pending<ObjectMeta>>();
+  private readonly pendingObjects = new Map<string, PendingObject>();
   private readonly bucketCache = new Map<string, BucketMeta>();
   private readonly pendingBuckets = new Map<string, Pending<BucketMeta>>();
   private readonly pendingBucketWrites = new Map<string, number>();
@@ -124,7 +135,7 @@ export class StrataEngine implements Engine {
       // A small window is applied synchronously: its few commits cost little main thread, and its
       // writers (a lightly loaded node, so latency-bound) skip the hop to lmdb-js's write thread. Large
       // windows queue their writes to that thread, which takes ~5 µs per commit off the main thread.
-      txn: (fn, commits) => (commits <= SYNC_INDEX_MAX_COMMITS ? db.txn(fn) : db.txnAsync(fn)),
+      txn: (fn, commits, needsSync) => (needsSync || commits <= SYNC_INDEX_MAX_COMMITS ? db.txn(fn) : db.txnAsync(fn)),
       checkpoint: (ends, lastSeq) => {
         for (const [seg, end] of ends) db.bumpSegment(seg.drive, seg.number, { appliedBytes: end });
         db.putMeta('lastSeq', lastSeq);
@@ -216,6 +227,7 @@ export class StrataEngine implements Engine {
       dependsOn: this.dependsOn(layout),
       ...(dataWritten ? { dataWritten } : {}),
       apply: () => applyRecord(this.db, type, applied),
+      needsSyncIndex: isVersionedRecord(type, body),
       settle: isBucketRecord
         ? (ok) => {
             // After the index commit (settle runs then): a lookup while the write was queued may have
@@ -259,7 +271,9 @@ export class StrataEngine implements Engine {
   async deleteBucket(name: string): Promise<void> {
     this.assertOpen();
     if (!this.bucketView(name)) throw new StoreError('NoSuchBucket', `bucket ${name} does not exist`);
-    const hasObject = [...this.db.objects.getKeys({ start: [name, ''], limit: 1 })].some((k) => k[0] === name);
+    const hasObject =
+      [...this.db.objects.getKeys({ start: [name, ''], limit: 1 })].some((k) => k[0] === name) ||
+      [...this.db.versions.getKeys({ start: [name, '', 0], limit: 1 })].some((k) => k[0] === name);
     if (hasObject || (this.pendingBucketWrites.get(name) ?? 0) > 0) throw new StoreError('BucketNotEmpty', `bucket ${name} is not empty`);
     const seq = this.nextSeq();
     await this.commit(RecordType.BucketDelete, { seq, name }, this.onlineDrives(), undefined, this.setPendingBucket(name, null, seq));
@@ -329,9 +343,12 @@ export class StrataEngine implements Engine {
 
   private setPendingObject(bucket: string, key: string, value: ObjectMeta | null, seq: number): (ok: boolean) => void {
     const id = `${bucket}\u0000${key}`;
-    this.pendingObjects.set(id, { value, seq });
+    let settled!: () => void;
+    const done = new Promise<void>((resolve) => (settled = resolve));
+    this.pendingObjects.set(id, { value, seq, done });
     this.pendingBucketWrites.set(bucket, (this.pendingBucketWrites.get(bucket) ?? 0) + 1);
     return () => {
+      settled();
       if (this.pendingObjects.get(id)?.seq === seq) this.pendingObjects.delete(id);
       const n = (this.pendingBucketWrites.get(bucket) ?? 1) - 1;
       if (n <= 0) this.pendingBucketWrites.delete(bucket);
@@ -377,12 +394,13 @@ export class StrataEngine implements Engine {
       etag: req.etag,
       lastModifiedMs: Date.now(),
       seq,
-      versionId: 'null',
+      versionId: req.versioning === 'Enabled' ? versionIdOf(seq) : NULL_VERSION_ID,
       system: req.system,
       user: req.user,
       checksums: req.checksums,
       layout: req.layout,
     };
+    if (req.versioning !== undefined) meta.versionSeq = seq;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
     if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
@@ -391,9 +409,10 @@ export class StrataEngine implements Engine {
     return meta;
   }
 
-  async updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+  async updateObjectTags(bucket: string, key: string, tags: Record<string, string> | undefined, expectSeq?: number, versionId?: string): Promise<ObjectMeta> {
     this.assertOpen();
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    if (versionId !== undefined) return this.updateVersionTags(bucket, key, versionId, tags, expectSeq);
     // Same shape as relocate(): the version is decided here, synchronously, in commit order.
     const cur = this.objectView(bucket, key);
     if (!cur) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
@@ -409,6 +428,145 @@ export class StrataEngine implements Engine {
 
   headObject(bucket: string, key: string): ObjectMeta | undefined {
     return this.db.objects.get([bucket, key]);
+  }
+
+  // ---- versions (versions.ts has the index side) ----
+
+  headVersion(bucket: string, key: string, versionId?: string): ObjectMeta | undefined {
+    if (versionId !== undefined) return this.findVersion(bucket, key, versionId);
+    return this.db.objects.get([bucket, key]) ?? this.db.newestVersion(bucket, key);
+  }
+
+  /** A version as the index has it: the current object or an entry of the versions table. */
+  private findVersion(bucket: string, key: string, versionId: string): ObjectMeta | undefined {
+    const cur = this.db.objects.get([bucket, key]);
+    if (cur?.versionId === versionId) return cur;
+    const order = versionId === NULL_VERSION_ID ? this.db.getNullOrder(bucket, key) : orderOfVersionId(versionId);
+    if (order === undefined) return undefined;
+    const v = this.db.getVersion(bucket, key, order);
+    return v?.versionId === versionId ? v : undefined;
+  }
+
+  /**
+   * Waits until no commit of this key is pending. Operations on a given version decide against the index
+   * alone: a pending overwrite may be moving the current version into the versions table right now.
+   */
+  private async keyIdle(bucket: string, key: string): Promise<void> {
+    const id = `${bucket}\u0000${key}`;
+    for (let p = this.pendingObjects.get(id); p; p = this.pendingObjects.get(id)) await p.done;
+  }
+
+  async putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES || key.length === 0) throw new StoreError('InvalidArgument', 'key must be 1..1024 UTF-8 bytes');
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    const seq = this.nextSeq();
+    const meta: ObjectMeta = {
+      bucket,
+      key,
+      sizeBytes: 0,
+      etag: '',
+      lastModifiedMs: Date.now(),
+      seq,
+      versionId: mode === 'Enabled' ? versionIdOf(seq) : NULL_VERSION_ID,
+      versionSeq: seq,
+      deleteMarker: true,
+      system: {},
+      user: {},
+      checksums: {},
+      layout: { extents: [] },
+    };
+    const settle = this.setPendingObject(bucket, key, null, seq);
+    await this.commit(RecordType.ObjectCommit, { seq, meta }, this.onlineDrives(), undefined, settle);
+    return meta;
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number): Promise<ObjectMeta | undefined> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    const target = this.findVersion(bucket, key, versionId);
+    if (!target) return undefined;
+    if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    // The current version once applied (what conditions and relocation see meanwhile): versions.ts
+    // promotes the next newest version when the latest one goes.
+    const cur = this.db.objects.get([bucket, key]);
+    let after: ObjectMeta | null = cur ?? null;
+    const newest = [...this.db.versions.getRange({ start: [bucket, key, 0], limit: 2 })].filter((e) => e.key[0] === bucket && e.key[1] === key).map((e) => e.value);
+    if (cur?.versionId === versionId) after = newest[0] && !newest[0].deleteMarker ? newest[0] : null;
+    else if (!cur && newest[0]?.versionId === versionId) after = newest[1] && !newest[1].deleteMarker ? newest[1] : null;
+    const seq = this.nextSeq();
+    const settle = this.setPendingObject(bucket, key, after, seq);
+    await this.commit(RecordType.ObjectDelete, { seq, bucket, key, versionId }, this.onlineDrives(), undefined, settle);
+    return target;
+  }
+
+  private async updateVersionTags(bucket: string, key: string, versionId: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    const target = this.findVersion(bucket, key, versionId);
+    if (!target || target.deleteMarker) throw new StoreError('NoSuchKey', `${bucket}/${key} has no version ${versionId}`);
+    if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    const cur = this.db.objects.get([bucket, key]);
+    const seq = this.nextSeq();
+    const meta: ObjectMeta = { ...target, seq, versionSeq: versionOrder(target) };
+    if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
+    else delete meta.tags;
+    const settle = this.setPendingObject(bucket, key, cur === target ? meta : (cur ?? null), seq);
+    await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(meta.layout), meta.layout, settle);
+    return meta;
+  }
+
+  listVersions(bucket: string, options: ListVersionsOptions): VersionEntry[] {
+    const prefix = options.prefix ?? '';
+    const limit = Math.min(LIST_VERSIONS_MAX_ENTRIES, Math.max(0, Math.floor(options.limit)));
+    const out: VersionEntry[] = [];
+    if (limit === 0) return out;
+    let startKey = prefix;
+    /** Versions of this key sort before where the scan starts: only its current object needs skipping. */
+    let resumedKey: string | undefined;
+    let versionsStart: [string, string, number] = [bucket, prefix, 0];
+    const marker = options.keyMarker;
+    if (marker !== undefined && marker !== '' && Buffer.compare(Buffer.from(marker, 'utf8'), Buffer.from(prefix, 'utf8')) >= 0) {
+      startKey = marker;
+      resumedKey = marker;
+      const vm = options.versionIdMarker;
+      const cur = this.db.objects.get([bucket, marker]);
+      let order: number | undefined;
+      if (vm !== undefined && vm !== '' && cur?.versionId !== vm) order = vm === NULL_VERSION_ID ? this.db.getNullOrder(bucket, marker) : orderOfVersionId(vm);
+      if (vm !== undefined && vm !== '' && cur?.versionId === vm) versionsStart = [bucket, marker, 0]; // after the current: all noncurrent ones
+      else if (order !== undefined) versionsStart = [bucket, marker, VERSION_ORDER_TOP - order + 1];
+      else versionsStart = [bucket, marker, VERSION_ORDER_TOP]; // past every version of the marker key
+    }
+    const inScope = (k: readonly unknown[]): boolean => k[0] === bucket && (k[1] as string).startsWith(prefix);
+    const objects = this.db.objects.getRange({ start: [bucket, startKey] })[Symbol.iterator]();
+    const versions = this.db.versions.getRange({ start: versionsStart })[Symbol.iterator]();
+    let o = objects.next();
+    let v = versions.next();
+    let lastKey: string | undefined;
+    while (out.length < limit) {
+      const oKey = !o.done && inScope(o.value.key) ? o.value.key[1] : undefined;
+      const vKey = !v.done && inScope(v.value.key) ? v.value.key[1] : undefined;
+      if (oKey === undefined && vKey === undefined) break;
+      if (oKey !== undefined && oKey === resumedKey) {
+        o = objects.next(); // listed on an earlier page
+        continue;
+      }
+      const takeObject = oKey !== undefined && (vKey === undefined || Buffer.compare(Buffer.from(oKey, 'utf8'), Buffer.from(vKey, 'utf8')) <= 0);
+      if (takeObject) {
+        out.push({ meta: o.value!.value, isLatest: true });
+        lastKey = oKey;
+        o = objects.next();
+      } else {
+        // The newest entry of a key is the latest version unless a current object came first (it sorts
+        // before its key's noncurrent versions) or an earlier page listed the key's start.
+        out.push({ meta: v.value!.value, isLatest: vKey !== lastKey && vKey !== resumedKey });
+        lastKey = vKey;
+        v = versions.next();
+      }
+    }
+    return out;
   }
 
   readObject(meta: ObjectMeta, range?: ByteRange, options?: ReadOptions): AsyncIterable<Uint8Array> {
@@ -539,6 +697,18 @@ export class StrataEngine implements Engine {
       const seq = this.nextSeq();
       const meta: ObjectMeta = { ...cur, seq, layout };
       const settle = this.setPendingObject(target.bucket, target.key, meta, seq);
+      await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(layout), layout, settle);
+      return true;
+    }
+    if (target.kind === 'version') {
+      // Busy keys are skipped (the caller retries later): a pending overwrite may be demoting the current
+      // version into this very slot.
+      if (this.pendingObjects.has(`${target.bucket}\u0000${target.key}`)) return false;
+      const cur = this.db.getVersion(target.bucket, target.key, target.order);
+      if (!cur || cur.seq !== expectSeq || cur.deleteMarker) return false;
+      const seq = this.nextSeq();
+      const meta: ObjectMeta = { ...cur, seq, versionSeq: target.order, layout };
+      const settle = this.setPendingObject(target.bucket, target.key, this.db.objects.get([target.bucket, target.key]) ?? null, seq);
       await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(layout), layout, settle);
       return true;
     }

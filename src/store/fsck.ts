@@ -21,6 +21,7 @@ import { RecordType, recordBytes } from './record.js';
 import type { Repairer } from './repair.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
+import { MemoryVersionTables, VERSION_ORDER_TOP, applyVersionDelete, applyVersionedCommit } from './versions.js';
 
 /** Details kept per list in the report; counters keep counting past it. */
 export const FSCK_MAX_DETAILS = 100;
@@ -96,6 +97,7 @@ function push<T>(list: T[], item: T): void {
 const objId = (bucket: string, key: string): string => `${bucket}\u0000${key}`;
 const auxId = (ns: string, id: string): string => `${ns}\u0000${id}`;
 const show = (id: string): string => id.replace('\u0000', '/');
+const showAll = (id: string): string => id.replaceAll('\u0000', '/');
 
 export async function fsck(engine: StrataEngine, options: { repair: boolean; repairer?: Repairer; log?: (m: string) => void }): Promise<FsckReport> {
   const log = options.log ?? (() => undefined);
@@ -157,7 +159,9 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
   };
 
   // ---- replay: what a rebuild from these segments would produce ----
-  const tObjects = new Map<string, ObjectMeta>();
+  // Objects and versions follow the index's own rules (versions.ts), replayed on maps.
+  const tVersionTables = new MemoryVersionTables();
+  const tObjects = tVersionTables.objects;
   const tBuckets = new Map<string, BucketMeta>();
   const tAux = new Map<string, AuxEntry>();
   for (const seq of [...records.keys()].sort((a, b) => a - b)) {
@@ -167,12 +171,14 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
         const { meta } = body as ObjectCommitBody;
         const id = objId(meta.bucket, meta.key);
         if (!layoutOk(meta.layout)) break;
-        tObjects.set(id, meta);
+        if (meta.versionSeq !== undefined) applyVersionedCommit(tVersionTables, meta);
+        else tObjects.set(id, meta);
         break;
       }
       case RecordType.ObjectDelete: {
-        const { bucket, key } = body as ObjectDeleteBody;
-        tObjects.delete(objId(bucket, key));
+        const { bucket, key, versionId } = body as ObjectDeleteBody;
+        if (versionId !== undefined) applyVersionDelete(tVersionTables, bucket, key, versionId);
+        else tObjects.delete(objId(bucket, key));
         break;
       }
       case RecordType.BucketCreate:
@@ -235,6 +241,12 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
       }
   };
   for (const [id, meta] of iObjects) checkRefs(id, meta.layout);
+  const verId = (bucket: string, key: string, order: number): string => `${bucket}\u0000${key}\u0000${order}`;
+  const tVersions = new Map<string, ObjectMeta>();
+  for (const [id, byOrder] of tVersionTables.versions) for (const [order, meta] of byOrder) tVersions.set(`${id}\u0000${order}`, meta);
+  const iVersions = new Map<string, ObjectMeta>();
+  for (const { key, value } of db.versions.getRange({})) iVersions.set(verId(key[0], key[1], VERSION_ORDER_TOP - key[2]), value);
+  for (const [id, meta] of iVersions) if (!meta.deleteMarker) checkRefs(`version:${id}`, meta.layout);
   for (const [id, a] of iAux) {
     if (a.layout) r.auxWithLayout++;
     checkRefs(`aux:${id}`, a.layout);
@@ -257,6 +269,18 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
     else if (i.seq !== t.seq) stale.push(id);
   }
   for (const id of iObjects.keys()) if (!tObjects.has(id)) notBacked.push(id);
+  const versionsMissing: string[] = [];
+  const versionsNotBacked: string[] = [];
+  const versionsStale: string[] = [];
+  for (const [id, t] of tVersions) {
+    const i = iVersions.get(id);
+    if (!i) versionsMissing.push(id);
+    else if (i.seq !== t.seq) versionsStale.push(id);
+  }
+  for (const id of iVersions.keys()) if (!tVersions.has(id)) versionsNotBacked.push(id);
+  for (const id of versionsMissing) push(r.missingFromIndex, `version:${showAll(id)}`);
+  for (const id of versionsNotBacked) push(r.notBacked, `version:${showAll(id)}`);
+  for (const id of versionsStale) push(r.stale, { entry: `version:${showAll(id)}`, indexSeq: iVersions.get(id)?.seq ?? 0, segmentSeq: tVersions.get(id)?.seq ?? 0 });
   const auxMissing: string[] = [];
   const auxNotBacked: string[] = [];
   for (const [id, t] of tAux) {
@@ -280,6 +304,7 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
   // metadata record in one as an entry not backed (copies live on m+1 drives). The rest is dead rot.
   r.problems =
     r.danglingRefs + unreadableEntries.size + missing.length + auxMissing.length + notBacked.length + auxNotBacked.length + stale.length +
+    versionsMissing.length + versionsNotBacked.length + versionsStale.length +
     [...tBuckets.keys()].filter((n) => !iBuckets.has(n)).length + [...iBuckets.keys()].filter((n) => !tBuckets.has(n)).length;
 
   if (!options.repair) return r;
@@ -296,6 +321,15 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
       if (i && i.seq > t.seq) continue; // the index knows a newer version: handled below (re-log or drop)
       applyRecord(db, RecordType.ObjectCommit, { seq: t.seq, meta: t });
       iObjects.set(id, t);
+      rep.indexFixed++;
+    }
+    // Noncurrent versions and markers the segments vouch for (versions only the index knows are left
+    // alone and reported: re-logging one would need its place among the key's versions decided anew).
+    for (const id of [...versionsMissing, ...versionsStale]) {
+      const t = tVersions.get(id)!;
+      const i = iVersions.get(id);
+      if (i && i.seq > t.seq) continue;
+      db.putVersion(t);
       rep.indexFixed++;
     }
     for (const id of [...auxMissing, ...stale.filter((s) => s.startsWith('aux:')).map((s) => s.slice(4))]) {

@@ -33,6 +33,8 @@ export interface CommitEntry {
   dataWritten?: Promise<void>;
   /** Index mutation, run inside the window's transaction in sequence order. */
   apply: () => void;
+  /** The mutation reads ranges of the index (version tables): its window must use a synchronous transaction. */
+  needsSyncIndex?: boolean;
   /** Called whatever the outcome, after apply or failure (clears pending views). */
   settle: (ok: boolean) => void;
 }
@@ -49,7 +51,7 @@ export interface GroupCommitHooks {
    * fn returns (writes queued to lmdb-js's write thread). Commits are acknowledged only once it has
    * settled.
    */
-  txn: (fn: () => void, commits: number) => void | Promise<void>;
+  txn: (fn: () => void, commits: number, needsSync: boolean) => void | Promise<void>;
   /** Inside the transaction: advance checkpoints and the last applied sequence number. */
   checkpoint: (ends: Map<Segment, number>, lastSeq: number) => void;
 }
@@ -161,7 +163,7 @@ export class GroupCommit {
       const txn = this.hooks.txn(() => {
         for (const w of batch) w.entry.apply();
         this.hooks.checkpoint(ends, batch[batch.length - 1]!.entry.seq);
-      }, batch.length);
+      }, batch.length, batch.some((w) => w.entry.needsSyncIndex === true));
       committed = txn ?? Promise.resolve();
       if (DEBUG_COMMIT) {
         const ta = performance.now();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { asBinary, open, type Database, type RootDatabase } from 'lmdb';
 import { type BucketMeta, type Layout, MAX_DRIVES, type ObjectMeta } from './api.js';
 import { decodeObjectMeta, encodeObjectMeta } from './meta-codec.js';
+import { VERSION_ORDER_TOP, versionOrder } from './versions.js';
 
 /** 2: object values in the binary meta codec (1 was msgpack); an older index is rebuilt from the segments. */
 export const INDEX_FORMAT_VERSION = 2;
@@ -62,10 +63,14 @@ export class IndexDb {
     readonly aux: Database<AuxEntry, [string, string]>,
     readonly segments: Database<SegmentStats, [number, number]>,
     readonly meta: Database<unknown, string>,
+    /** Noncurrent versions and delete markers: [bucket, key, VERSION_ORDER_TOP - order] (versions.ts). */
+    readonly versions: Database<ObjectMeta, [string, string, number]>,
+    /** [bucket, key] → order of the key's noncurrent "null" version. */
+    readonly nullVersions: Database<number, [string, string]>,
   ) {}
 
   static open(dir: string): IndexDb {
-    const env = open({ path: dir, noSync: true, maxDbs: 8, mapSize: 64 * 1024 * 1024 * 1024 });
+    const env = open({ path: dir, noSync: true, maxDbs: 10, mapSize: 64 * 1024 * 1024 * 1024 });
     return new IndexDb(
       env,
       // `encoder` is a documented lmdb-js option its typings lack.
@@ -74,6 +79,9 @@ export class IndexDb {
       env.openDB({ name: 'aux', encoding: 'msgpack' }),
       env.openDB({ name: 'segments', encoding: 'msgpack' }),
       env.openDB({ name: 'meta', encoding: 'msgpack' }),
+      // Added after format 2 shipped: an older index simply has none (no bucket was versioned then).
+      env.openDB({ name: 'versions', encoder: objectMetaEncoder } as { name: string }),
+      env.openDB({ name: 'nullVersions', encoding: 'msgpack' }),
     );
   }
 
@@ -193,6 +201,52 @@ export class IndexDb {
   removeObject(bucket: string, key: string): void {
     this.remove(this.objects, [bucket, key]);
     this.batch?.objects.set(`${bucket}\u0000${key}`, null);
+  }
+
+  // ---- versions (versions.ts): only in synchronous transactions — group commit applies any window
+  // holding a versioned record with txn(), so the async batch overlay never needs range reads ----
+
+  private assertSyncVersions(): void {
+    if (this.batch) throw new Error('index: version tables are not available inside txnAsync()');
+  }
+
+  getVersion(bucket: string, key: string, order: number): ObjectMeta | undefined {
+    this.assertSyncVersions();
+    return this.versions.get([bucket, key, VERSION_ORDER_TOP - order]);
+  }
+
+  putVersion(meta: ObjectMeta, encoded?: Uint8Array): void {
+    this.assertSyncVersions();
+    const order = versionOrder(meta);
+    this.versions.putSync([meta.bucket, meta.key, VERSION_ORDER_TOP - order], encoded ? (asBinary(encoded as Buffer) as unknown as ObjectMeta) : meta);
+  }
+
+  removeVersion(bucket: string, key: string, order: number): void {
+    this.assertSyncVersions();
+    this.versions.removeSync([bucket, key, VERSION_ORDER_TOP - order]);
+  }
+
+  newestVersion(bucket: string, key: string): ObjectMeta | undefined {
+    this.assertSyncVersions();
+    for (const { key: k, value } of this.versions.getRange({ start: [bucket, key, 0], limit: 1 })) {
+      return k[0] === bucket && k[1] === key ? value : undefined;
+    }
+    return undefined;
+  }
+
+  getNullOrder(bucket: string, key: string): number | undefined {
+    this.assertSyncVersions();
+    return this.nullVersions.get([bucket, key]);
+  }
+
+  setNullOrder(bucket: string, key: string, order: number): void {
+    this.assertSyncVersions();
+    this.nullVersions.putSync([bucket, key], order);
+  }
+
+  clearNullOrder(bucket: string, key: string): void {
+    this.assertSyncVersions();
+    this.nullVersions.removeSync([bucket, key]);
   }
 
   getAux(ns: string, id: string): AuxEntry | undefined {

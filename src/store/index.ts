@@ -7,6 +7,7 @@ import type { EngineConfig } from './api.js';
 export * from './api.js';
 export { openEngine, rebuildIndex, StrataEngine, type OpenOptions, MAX_KEY_BYTES } from './engine.js';
 export { RepairQueue, type RepairItem } from './repair-queue.js';
+export { isVersionId } from './versions.js';
 export type { RecoveryReport } from './recovery.js';
 
 export const DEFAULT_DRIVE_COUNT = 6;

@@ -8,10 +8,11 @@ import type { IndexDb } from './index-db.js';
 import { decodeObjectMeta, isMetaCodecPayload, encodeObjectMetaInto, peekObjectMetaSeq } from './meta-codec.js';
 import { RECORD_ALIGN_BYTES, RECORD_HEADER_BYTES, RecordType, alignUp, encodeJsonRecord, parseJsonPayload, recordBytes, writeHeader } from './record.js';
 import { xxh64 } from './hash.js';
+import { type VersionTables, applyVersionDelete, applyVersionedCommit } from './versions.js';
 
 export type LogBody =
   | { seq: number; meta: ObjectMeta; encoded?: Uint8Array } // ObjectCommit
-  | { seq: number; bucket: string; key: string } // ObjectDelete
+  | { seq: number; bucket: string; key: string; versionId?: string } // ObjectDelete
   | { seq: number; bucketMeta: BucketMeta } // BucketCreate, BucketSettings
   | { seq: number; name: string } // BucketDelete
   | { seq: number; ns: string; id: string; value: unknown; layout?: Layout } // AuxPut
@@ -27,6 +28,8 @@ export interface ObjectDeleteBody {
   seq: number;
   bucket: string;
   key: string;
+  /** Removes this version for good (versions.ts); absent: removes the current object (unversioned bucket). */
+  versionId?: string;
 }
 export interface BucketBody {
   seq: number;
@@ -71,6 +74,37 @@ function account(db: IndexDb, layout: Layout | undefined, kind: 'live' | 'dead')
   }
 }
 
+const versionTables = new WeakMap<IndexDb, VersionTables>();
+
+/** The index as versions.ts sees it (IndexDb's own methods plus the segment accounting). */
+function tablesOf(db: IndexDb): VersionTables {
+  let t = versionTables.get(db);
+  if (!t) {
+    t = {
+      getObject: (b, k) => db.getObject(b, k),
+      putObject: (m, e) => db.putObject(m, e),
+      removeObject: (b, k) => db.removeObject(b, k),
+      getVersion: (b, k, o) => db.getVersion(b, k, o),
+      putVersion: (m, e) => db.putVersion(m, e),
+      removeVersion: (b, k, o) => db.removeVersion(b, k, o),
+      newestVersion: (b, k) => db.newestVersion(b, k),
+      getNullOrder: (b, k) => db.getNullOrder(b, k),
+      setNullOrder: (b, k, o) => db.setNullOrder(b, k, o),
+      clearNullOrder: (b, k) => db.clearNullOrder(b, k),
+      account: (layout, kind) => account(db, layout, kind),
+    };
+    versionTables.set(db, t);
+  }
+  return t;
+}
+
+/** True for records that touch the version tables: their window is applied in a synchronous transaction. */
+export function isVersionedRecord(type: RecordType, body: LogBody): boolean {
+  if (type === RecordType.ObjectCommit) return (body as ObjectCommitBody).meta.versionSeq !== undefined;
+  if (type === RecordType.ObjectDelete) return (body as ObjectDeleteBody).versionId !== undefined;
+  return false;
+}
+
 /**
  * Applies one record to the index. Must run inside db.txn(). Live/garbage counters are a hint for
  * compaction: layouts shared between an aux record (multipart part) and an object are counted twice.
@@ -79,6 +113,10 @@ export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void 
   switch (type) {
     case RecordType.ObjectCommit: {
       const { meta, encoded } = body as ObjectCommitBody;
+      if (meta.versionSeq !== undefined) {
+        applyVersionedCommit(tablesOf(db), meta, encoded);
+        return;
+      }
       const old = db.getObject(meta.bucket, meta.key);
       if (old) account(db, old.layout, 'dead');
       db.putObject(meta, encoded);
@@ -86,7 +124,11 @@ export function applyRecord(db: IndexDb, type: RecordType, body: LogBody): void 
       return;
     }
     case RecordType.ObjectDelete: {
-      const { bucket, key } = body as ObjectDeleteBody;
+      const { bucket, key, versionId } = body as ObjectDeleteBody;
+      if (versionId !== undefined) {
+        applyVersionDelete(tablesOf(db), bucket, key, versionId);
+        return;
+      }
       const old = db.getObject(bucket, key);
       if (old) {
         account(db, old.layout, 'dead');

@@ -55,7 +55,9 @@ export interface EntryOutcome {
 }
 
 export function entryName(t: RelocateTarget): string {
-  return t.kind === 'object' ? `${t.bucket}/${t.key}` : `aux:${t.ns}/${t.id}`;
+  if (t.kind === 'object') return `${t.bucket}/${t.key}`;
+  if (t.kind === 'version') return `${t.bucket}/${t.key} (version order ${t.order})`;
+  return `aux:${t.ns}/${t.id}`;
 }
 
 interface FlatBlock {
@@ -251,6 +253,10 @@ export class Repairer {
     if (target.kind === 'object') {
       const meta = this.engine.headObject(target.bucket, target.key);
       return meta ? { target, seq: meta.seq, layout: meta.layout } : undefined;
+    }
+    if (target.kind === 'version') {
+      const meta = this.engine.internals.db.getVersion(target.bucket, target.key, target.order);
+      return meta && !meta.deleteMarker ? { target, seq: meta.seq, layout: meta.layout } : undefined;
     }
     const a = this.engine.internals.db.aux.get([target.ns, target.id]);
     return a?.layout ? { target, seq: a.seq, layout: a.layout } : undefined;

@@ -13,6 +13,7 @@ import type { ByteThrottle } from './durability-pool.js';
 import { type Finding, MAX_FINDINGS, type Repairer, entryName, type LiveEntry } from './repair.js';
 import { peekLogSeq } from './log-records.js';
 import { RecordType } from './record.js';
+import { VERSION_ORDER_TOP } from './versions.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
 
@@ -91,7 +92,7 @@ function popcount(x: number): number {
   return n;
 }
 
-/** Pages through every live entry with a layout: objects first, then aux records. */
+/** Pages through every live entry with a layout: current objects, noncurrent versions, then aux records. */
 export async function* liveEntries(engine: StrataEngine, stop?: { stopped: boolean }): AsyncGenerator<LiveEntry> {
   const { db } = engine.internals;
   let after: [string, string] | undefined;
@@ -104,6 +105,21 @@ export async function* liveEntries(engine: StrataEngine, stop?: { stopped: boole
       n++;
       after = key;
       yield { target: { kind: 'object', bucket: key[0], key: key[1] }, seq: value.seq, layout: value.layout };
+    }
+    if (n === 0) break;
+  }
+  let versionAfter: [string, string, number] | undefined;
+  for (;;) {
+    if (stop?.stopped) return;
+    const page = [...db.versions.getRange({ ...(versionAfter ? { start: versionAfter } : {}), limit: SCRUB_PAGE_ENTRIES + 1 })];
+    let n = 0;
+    for (const { key, value } of page) {
+      if (versionAfter && key[0] === versionAfter[0] && key[1] === versionAfter[1] && key[2] === versionAfter[2]) continue;
+      n++;
+      versionAfter = key;
+      if (!value.deleteMarker && value.layout.extents.length > 0) {
+        yield { target: { kind: 'version', bucket: key[0], key: key[1], order: VERSION_ORDER_TOP - key[2] }, seq: value.seq, layout: value.layout };
+      }
     }
     if (n === 0) break;
   }
@@ -241,7 +257,7 @@ export class Scrubber {
       let failure: unknown;
       for await (const entry of liveEntries(this.engine, stop)) {
         if (stop.stopped || failure !== undefined) break;
-        if (entry.target.kind === 'object') r.objectsChecked++;
+        if (entry.target.kind !== 'aux') r.objectsChecked++;
         else r.auxChecked++;
         const p: Promise<void> = one(entry)
           .catch((err) => {
