@@ -4,6 +4,7 @@
 // headers S3 answers with.
 
 import { NULL_VERSION_ID, type BucketMeta, type ObjectMeta, type VersioningMode } from '../store/api.js';
+import { isVersionId } from '../store/index.js';
 import type { RequestContext } from '../http/context.js';
 import type { HeaderList } from '../http/response.js';
 import { S3Error } from './errors.js';
@@ -15,13 +16,11 @@ import { S3_NS, el, httpDate, parseXml, text } from './xml.js';
 export const BUCKET_VERSIONING_SETTING = 'versioning';
 
 /**
- * Version ids the engine hands out: 16 lower-case hex digits, or "null". Anything else cannot name a
- * version, and S3 answers it 400 InvalidArgument rather than 404 NoSuchVersion.
+ * Whether `v` can be a version id at all (the engine's syntax, "null" included). One that cannot is
+ * answered 400 InvalidArgument, as S3 does, rather than 404 NoSuchVersion.
  */
-const VERSION_ID_PATTERN = /^[0-9a-f]{16}$/;
-
 export function isVersionIdSyntax(v: string): boolean {
-  return v === NULL_VERSION_ID || VERSION_ID_PATTERN.test(v);
+  return isVersionId(v);
 }
 
 export function invalidVersionId(v: string, argumentName = 'versionId'): S3Error {
