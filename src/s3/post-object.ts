@@ -30,6 +30,7 @@ import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders
 import { checksumsToRequest, planBody, verifyDigests, type BodyPlan } from './payload.js';
 import { parseTaggingXml, type Tags } from './tags.js';
 import { XML_DECL } from './xml.js';
+import { bucketVersioning, writtenVersionHeaders } from './versioning.js';
 
 /** Text fields before the file part; one more is MaxPostPreDataLengthExceeded. */
 export const POST_MAX_FIELDS = 64;
@@ -310,11 +311,13 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyDigests(u.plan, data, {});
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
+  const versioning = bucketVersioning(requireBucket(ctx));
+  if (versioning !== undefined) req.versioning = versioning;
   const meta = await ctx.engine.commitObject(req);
 
   const etag = quoteEtag(meta.etag);
   const location = objectUrl(ctx, u.key);
-  const headers: HeaderList = { ETag: etag, Location: location };
+  const headers: HeaderList = { ETag: etag, Location: location, ...writtenVersionHeaders(meta) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;
   if (u.redirect !== undefined) {
     const q = `bucket=${encodeURIComponent(u.bucket)}&key=${encodeURIComponent(u.key)}&etag=${encodeURIComponent(etag)}`;

@@ -17,12 +17,11 @@ import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
   getBucketAcl,
-  getBucketVersioning,
-  putBucketVersioning,
   getObjectAcl,
   notImplemented,
 } from './subresources.js';
 import * as unconf from './unconfigured.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';

@@ -10,6 +10,7 @@ import { S3Error } from './errors.js';
 import { requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseXml, text } from './xml.js';
+import { bucketVersioning } from './versioning.js';
 
 /** Bucket sub-resources answered here (removed from the 501 catch-all in subresources.ts). */
 export const UNCONFIGURED_BUCKET_SUBRESOURCES = [
@@ -116,9 +117,14 @@ export async function getBucketReplication(ctx: RequestContext): Promise<void> {
   throw new S3Error('ReplicationConfigurationNotFoundError', undefined, { details: bucketName(ctx) });
 }
 
-/** What S3 answers on a bucket whose versioning is not Enabled — and Strata's never is. */
+/**
+ * What S3 answers on a bucket whose versioning is not Enabled. With versioning Enabled S3 would apply
+ * it; Strata has no replication: 501, never pretended.
+ */
 export async function putBucketReplication(ctx: RequestContext): Promise<void> {
-  throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration", { details: bucketName(ctx) });
+  const b = requireBucket(ctx);
+  if (bucketVersioning(b) === 'Enabled') throw new S3Error('NotImplemented', 'Replication is not supported by Strata.');
+  throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration", { details: { BucketName: b.name } });
 }
 
 export async function deleteBucketReplication(ctx: RequestContext): Promise<void> {
@@ -134,13 +140,14 @@ export async function getObjectLockConfiguration(ctx: RequestContext): Promise<v
 
 /**
  * S3 answers 409 InvalidBucketState when the bucket's versioning is not Enabled (s3-tests
- * test_object_lock_put_obj_lock_invalid_bucket); Strata's buckets are never versioned. The body is
- * read first so a malformed one is still MalformedXML.
+ * test_object_lock_put_obj_lock_invalid_bucket); with versioning Enabled S3 would apply it, and Strata
+ * has no Object Lock: 501. The body is read first so a malformed one is still MalformedXML.
  */
 export async function putObjectLockConfiguration(ctx: RequestContext): Promise<void> {
-  const details = bucketName(ctx);
+  const b = requireBucket(ctx);
   await readConfig(ctx, 'ObjectLockConfiguration');
-  throw new S3Error('InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration (Strata buckets are unversioned: Object Lock is not supported).", { details });
+  if (bucketVersioning(b) === 'Enabled') throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata.');
+  throw new S3Error('InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration (Object Lock is not supported by Strata).", { details: { BucketName: b.name } });
 }
 
 /**

@@ -14,6 +14,7 @@ import { CHECKSUM_HEADERS, checksumAlgorithmFromName, quoteEtag, systemMetaFromH
 import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verifyWritten } from '../payload.js';
 import { evaluateCopySourceConditions } from '../conditional.js';
 import { authorizeCopySource } from '../policy-handlers.js';
+import { bucketVersioning, copySourceVersion, copySourceVersionHeaders } from '../versioning.js';
 import { assertObjectKey, decodePathComponent } from '../names.js';
 import { urlEncodeKey } from '../list-page.js';
 import { wireChecksum, type ChecksumType } from './digests.js';
@@ -257,13 +258,9 @@ export function parseCopySourceRange(raw: string | undefined, sourceSize: number
 async function uploadPartCopy(ctx: RequestContext, svc: MultipartService, upload: UploadRecord, partNumber: number): Promise<void> {
   const h = ctx.headers;
   const src = parseCopySource(h['x-amz-copy-source']!);
-  authorizeCopySource(ctx, src.bucket, src.key);
+  authorizeCopySource(ctx, src.bucket, src.key, src.versionId);
   if (ctx.engine.getBucket(src.bucket) === undefined) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
-  const meta = ctx.engine.headObject(src.bucket, src.key);
-  if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });
-  if (src.versionId !== undefined && src.versionId !== meta.versionId) {
-    throw new S3Error('NoSuchVersion', undefined, { details: { Key: src.key, VersionId: src.versionId } });
-  }
+  const meta = copySourceVersion(ctx, src);
   const ok = evaluateCopySourceConditions(
     {
       ...(h['x-amz-copy-source-if-match'] !== undefined ? { ifMatch: h['x-amz-copy-source-if-match'] } : {}),
@@ -278,8 +275,7 @@ async function uploadPartCopy(ctx: RequestContext, svc: MultipartService, upload
   const range = parseCopySourceRange(h['x-amz-copy-source-range'], meta.sizeBytes);
   ctx.body.discard();
   const part = await svc.copyPart(upload, partNumber, meta, range);
-  const headers: HeaderList = { ...partChecksumHeaders(part) };
-  if (meta.versionId !== 'null') headers['x-amz-copy-source-version-id'] = meta.versionId;
+  const headers: HeaderList = { ...partChecksumHeaders(part), ...copySourceVersionHeaders(meta, src.versionId) };
   sendXml(
     ctx,
     200,
@@ -357,7 +353,7 @@ function withoutObjectChecksumHeaders(ctx: RequestContext): { bodyCtx: RequestCo
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const versioning = bucketVersioning(requireBucket(ctx));
   const key = requireKey(ctx);
   const svc = await service(ctx);
   const uploadId = uploadIdParam(ctx);
@@ -379,6 +375,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ...(sizeHeader !== undefined ? { expectedSizeBytes: Number(sizeHeader) } : {}),
     ...(claimed !== undefined ? { claimedChecksum: claimed } : {}),
     ...(Object.keys(condition).length > 0 ? { condition } : {}),
+    ...(versioning !== undefined ? { versioning } : {}),
   });
   const host = ctx.headers['host'] ?? `${ctx.config.address}:${ctx.config.port}`;
   const location = `http://${host}/${encodeURIComponent(r.bucket)}/${urlEncodeKey(r.key)}`;

@@ -12,7 +12,7 @@
 //                durable, the marker did not) is recognised by its parts' extents in the object's layout.
 //   Abort:       part records deleted → upload record deleted. A crash in between leaves an open upload with
 //                fewer parts, which a retried abort (or the sweeper) finishes.
-import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, WriterOptions, WrittenData } from '../../store/api.js';
+import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, VersioningMode, WriterOptions, WrittenData } from '../../store/api.js';
 import { S3Error } from '../errors.js';
 import { compositeChecksum, defaultChecksumType, fullObjectChecksum, multipartEtag, supportsComposite, supportsFullObject, type ChecksumType } from './digests.js';
 import { defaultMultipartLimits, type MultipartLimits } from './limits.js';
@@ -62,6 +62,8 @@ export interface CompleteOptions {
   condition?: { ifAbsent?: boolean; ifEtag?: string };
   /** x-amz-mp-object-size: the size the client expects the object to have. */
   expectedSizeBytes?: number;
+  /** The bucket's versioning mode, passed to commitObject (Enabled: the object becomes a new version). */
+  versioning?: VersioningMode;
 }
 
 export interface CompleteResult {
@@ -407,6 +409,7 @@ export class MultipartService {
           parts,
           ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
+          ...(options.versioning !== undefined ? { versioning: options.versioning } : {}),
         }),
       ]);
       if (committed.status === 'rejected') {
