@@ -16,6 +16,7 @@ import type { BucketMeta, Engine, ObjectMeta } from '../store/api.js';
 import { StoreError } from '../store/api.js';
 import { S3Error } from './errors.js';
 import { bucketVersioning } from './versioning.js';
+import { isLocked } from './object-lock.js';
 import type { ListUploadsOptions, ListUploadsResult } from './multipart/service.js';
 import {
   type LifecycleConfig,
@@ -280,7 +281,10 @@ export class LifecycleSweeper {
       let expired: ObjectMeta[] = [];
       for (const o of page) {
         const e = objectExpiry(judge, o);
-        if (e !== undefined && e.expiryMs <= nowMs) expired.push(o);
+        // A locked object is never expired. Object Lock buckets are versioned and skipped above, so this
+        // is the second line of defence; it holds because the delete is conditional on the seq judged
+        // here and a retention or hold change is a new commit (a new seq).
+        if (e !== undefined && e.expiryMs <= nowMs && !isLocked(o, nowMs)) expired.push(o);
       }
       const pageStart = after;
       let next = page.length > 0 ? page[page.length - 1]!.key : after;
