@@ -110,9 +110,12 @@ export async function getObjectLockConfiguration(ctx: RequestContext): Promise<v
  * turned off. The body needs Content-MD5 or an x-amz-checksum-*, as S3 requires.
  */
 export async function putObjectLockConfiguration(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
+  requireBucket(ctx);
   const body = await readSmallBody(ctx, OBJECT_LOCK_BODY_MAX_BYTES, true);
   const rule = parseObjectLockConfiguration(body);
+  // Decided on the bucket as it is now, not as it was before the body arrived (a concurrent
+  // PutBucketVersioning Suspended must not slip in between).
+  const b = requireBucket(ctx);
   if (!bucketObjectLock(b) && bucketVersioning(b) !== 'Enabled') {
     throw new S3Error('InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration", { details: { BucketName: b.name } });
   }

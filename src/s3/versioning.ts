@@ -112,7 +112,7 @@ export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   if (status !== undefined && status !== 'Enabled' && status !== 'Suspended') throw new S3Error('MalformedXML');
   if (mfa !== undefined && mfa !== 'Enabled' && mfa !== 'Disabled') throw new S3Error('MalformedXML');
   if (mfa === 'Enabled') throw new S3Error('NotImplemented', 'MFA Delete is not supported by Strata.');
-  assertVersioningChangeAllowed(b, status);
+  assertVersioningChangeAllowed(ctx.engine.getBucket(b.name) ?? b, status);
   if (status !== undefined && status !== bucketVersioning(b)) {
     await ctx.engine.updateBucketSettings(b.name, { [BUCKET_VERSIONING_SETTING]: status });
   }

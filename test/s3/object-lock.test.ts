@@ -5,6 +5,7 @@
 // the lifecycle sweeper. The checklist is ceph/s3-tests' test_object_lock_* (named where one applies).
 
 import { createHash } from 'node:crypto';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CompleteMultipartUploadCommand,
@@ -400,5 +401,24 @@ describe('writes', () => {
     const dflt = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'mp-default' }));
     expect(dflt.ObjectLockMode).toBe('GOVERNANCE');
     expect(dflt.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThanOrEqual(before + DAY - 1000);
+  });
+
+  it('POST Object: x-amz-object-lock-* form fields lock the object; on a bucket without Object Lock they are refused', async () => {
+    const b = await lockedBucket();
+    const post = async (bucket: string, key: string, fields: Record<string, string>): Promise<Response> => {
+      const form = await createPresignedPost(s3, { Bucket: bucket, Key: key, Fields: fields });
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(form.fields)) fd.append(k, v);
+      fd.append('file', new Blob(['posted']), 'f.txt');
+      return fetch(form.url, { method: 'POST', body: fd });
+    };
+    const lockFields = { 'x-amz-object-lock-mode': 'GOVERNANCE', 'x-amz-object-lock-retain-until-date': Y2030.toISOString(), 'x-amz-object-lock-legal-hold': 'ON' };
+    expect((await post(b, 'posted', lockFields)).status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'posted' }));
+    expect([head.ObjectLockMode, head.ObjectLockRetainUntilDate, head.ObjectLockLegalHoldStatus]).toEqual(['GOVERNANCE', Y2030, 'ON']);
+    const refused = await post(PLAIN, 'posted', lockFields);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>InvalidRequest</Code>');
+    expect(t.engine.headObject(PLAIN, 'posted')).toBeUndefined();
   });
 });
