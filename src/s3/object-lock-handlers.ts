@@ -211,14 +211,25 @@ export function lockAtCommit(plan: WriteLock | undefined, nowMs: number): { rete
 }
 
 /**
- * S3 requires an integrity check on a PutObject that locks its object (headers or the bucket default):
- * Content-MD5 or a checksum — a header, or the trailer the SDKs send by default.
+ * S3 requires an integrity check on a PutObject that locks its object (headers or the bucket default),
+ * and on the parts of an upload that will: Content-MD5 or a checksum — a header, or the trailer the SDKs
+ * send by default.
  */
-export function assertLockedPutIntegrity(plan: BodyPlan, lock: WriteLock | undefined): void {
+export function assertLockedPutIntegrity(plan: BodyPlan, lock: WriteLock | undefined, operation: 'Put Object' | 'Upload Part' = 'Put Object'): void {
   if (!lock) return;
   if (plan.contentMd5Base64 === undefined && plan.headerChecksum === undefined && plan.trailerChecksum === undefined) {
-    throw new S3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+    throw new S3Error('InvalidRequest', `Content-MD5 OR x-amz-checksum- HTTP header is required for ${operation} requests with Object Lock parameters`);
   }
+}
+
+/** The lock an upload's object will get: its Create request's, or the bucket's default rule. */
+export function uploadLock(b: BucketMeta, upload: { retention?: ObjectRetention; legalHold?: boolean }): WriteLock | undefined {
+  const rule = bucketObjectLock(b)?.rule;
+  const out: WriteLock = {};
+  if (upload.retention) out.retention = upload.retention;
+  else if (rule) out.rule = rule;
+  if (upload.legalHold) out.legalHold = true;
+  return out.retention || out.rule || out.legalHold ? out : undefined;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -401,6 +401,14 @@ describe('writes', () => {
     const dflt = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'mp-default' }));
     expect(dflt.ObjectLockMode).toBe('GOVERNANCE');
     expect(dflt.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThanOrEqual(before + DAY - 1000);
+    // Parts of an upload that will be locked need Content-MD5 or a checksum too (the SDK's trailer passed above).
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp-raw' }));
+    const part = (headers: Record<string, string>) =>
+      rawExchange(t.port, signedRequest(t, 'PUT', `/${b}/mp-raw`, { query: [['partNumber', '1'], ['uploadId', UploadId!]], body: 'part', headers }));
+    const refused = await part({});
+    expect(refused.status).toBe(400);
+    expect(refused.body.toString()).toContain('Upload Part requests with Object Lock parameters');
+    expect((await part({ 'content-md5': createHash('md5').update('part').digest('base64') })).status).toBe(200);
   });
 
   it('POST Object: x-amz-object-lock-* form fields lock the object; on a bucket without Object Lock they are refused', async () => {

@@ -15,7 +15,7 @@ import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verify
 import { evaluateCopySourceConditions } from '../conditional.js';
 import { authorizeCopySource } from '../policy-handlers.js';
 import { bucketVersioning, copySourceVersion, copySourceVersionHeaders } from '../versioning.js';
-import { planWriteLock } from '../object-lock-handlers.js';
+import { assertLockedPutIntegrity, planWriteLock, uploadLock } from '../object-lock-handlers.js';
 import { bucketObjectLock, defaultRetention } from '../object-lock.js';
 import { assertObjectKey, decodePathComponent } from '../names.js';
 import { urlEncodeKey } from '../list-page.js';
@@ -178,7 +178,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
 // ---------------------------------------------------------------- UploadPart / UploadPartCopy
 
 export async function uploadPart(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
   refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
   const svc = await service(ctx);
@@ -187,6 +187,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   if (ctx.headers['x-amz-copy-source'] !== undefined) return uploadPartCopy(ctx, svc, upload, partNumber);
 
   const plan = planBody(ctx, { requireLength: true, maxBytes: svc.limits.maxPartSizeBytes });
+  assertLockedPutIntegrity(plan, uploadLock(b, upload), 'Upload Part');
   const claimedAlg = plan.headerChecksum?.alg ?? plan.trailerChecksum;
   if (upload.checksumAlgorithm !== undefined && claimedAlg !== undefined && claimedAlg !== upload.checksumAlgorithm) {
     throw new S3Error(
