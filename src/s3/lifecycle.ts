@@ -7,8 +7,8 @@
 //   Expiration Days / Date          → the sweeper deletes matching objects once expired
 //   AbortIncompleteMultipartUpload  → the sweeper aborts matching uploads that old
 //   Expiration ExpiredObjectDeleteMarker, NoncurrentVersionExpiration, NoncurrentVersionTransition
-//                                   → stored and returned, no effect: buckets are unversioned, so
-//                                     there are no delete markers and no noncurrent versions
+//                                   → stored and returned, no effect yet: the sweeper does not act on
+//                                     versioned buckets (lifecycle-sweeper.ts says why)
 //   Transition                      → refused (InvalidStorageClass): Strata has one storage class
 
 import { randomBytes } from 'node:crypto';

@@ -169,7 +169,7 @@ export async function objectLockMissing(ctx: RequestContext): Promise<void> {
 export function checkCreateBucketFeatures(ctx: RequestContext): void {
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled'];
   if (lock !== undefined && lock.trim().toLowerCase() === 'true') {
-    throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata: buckets are unversioned.');
+    throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata.');
   }
   const ownership = ctx.headers['x-amz-object-ownership'];
   if (ownership === undefined || ownership === 'BucketOwnerEnforced') return;
