@@ -417,7 +417,7 @@ describe('what follows versioning Enabled', () => {
     await expectS3Error(s3.send(new PutObjectLockConfigurationCommand({ Bucket: susp, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })), 'InvalidBucketState', 409);
   });
 
-  it('the lifecycle sweeper leaves the objects of versioned buckets alone', async () => {
+  it('the lifecycle sweeper does not expire current versions of versioned buckets (no conditional marker yet), and says so once', async () => {
     const b = 'vlifecycle';
     await newBucket(b, 'Enabled');
     const v = await put(b, 'old', 'x');
@@ -439,6 +439,83 @@ describe('what follows versioning Enabled', () => {
     expect(warnings.filter((w) => w.startsWith(`${b}:`))).toHaveLength(1);
     expect(await read(b, 'old')).toEqual({ body: 'x', versionId: v });
     expect(await versionsOf(b)).toEqual([{ key: 'old', id: v!, latest: true, marker: false }]);
+  });
+});
+
+describe('lifecycle on a versioned bucket', () => {
+  async function sweeperAt(daysAhead: number, maxDeletionsPerPass = 10_000): Promise<{ sweeper: LifecycleSweeper; warnings: string[] }> {
+    const warnings: string[] = [];
+    const sweeper = new LifecycleSweeper(t.engine, await openMultipart(t.engine), {
+      intervalMs: 0,
+      maxDeletionsPerPass,
+      maxScannedPerPass: 1_000_000,
+      now: () => Date.now() + daysAhead * 86_400_000,
+      log: { info: () => undefined, warn: (o, msg) => warnings.push(`${(o as { bucket?: string }).bucket}: ${msg}`) },
+    });
+    return { sweeper, warnings };
+  }
+
+  it('NoncurrentVersionExpiration (NoncurrentDays, NewerNoncurrentVersions) and ExpiredObjectDeleteMarker; current versions stay', async () => {
+    const b = 'vlc-noncurrent';
+    await newBucket(b, 'Enabled');
+    const ids: Record<string, string[]> = {};
+    for (const key of ['n/a', 'k/a']) for (let i = 0; i < 4; i++) (ids[key] ??= []).unshift((await put(b, key, `${key} ${i}`))!);
+    // m/alone: a marker over nothing once its one version is removed; m/over: a marker over a version.
+    const alone = await put(b, 'm/alone', 'x');
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'm/alone' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'm/alone', VersionId: alone }));
+    await put(b, 'm/over', 'x');
+    const overMarker = (await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'm/over' }))).VersionId!;
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: b,
+        LifecycleConfiguration: {
+          Rules: [
+            { ID: 'n', Status: 'Enabled', Filter: { Prefix: 'n/' }, NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+            { ID: 'k', Status: 'Enabled', Filter: { Prefix: 'k/' }, NoncurrentVersionExpiration: { NoncurrentDays: 1, NewerNoncurrentVersions: 1 } },
+            { ID: 'm', Status: 'Enabled', Filter: { Prefix: 'm/' }, Expiration: { ExpiredObjectDeleteMarker: true } },
+          ],
+        },
+      }),
+    );
+    // Today nothing is a day noncurrent yet; the lone marker goes at once.
+    const early = await sweeperAt(0);
+    expect((await early.sweeper.runOnce()).expiredObjects).toBe(1);
+    await early.sweeper.close();
+    expect(await versionsOf(b, 'n/')).toHaveLength(4);
+    expect(await versionsOf(b, 'm/')).toEqual([
+      { key: 'm/over', id: overMarker, latest: true, marker: true },
+      { key: 'm/over', id: expect.stringMatching(VERSION_ID), latest: false, marker: false },
+    ]);
+
+    const later = await sweeperAt(3);
+    const report = await later.sweeper.runOnce();
+    await later.sweeper.close();
+    expect(report.expiredObjects).toBe(3 + 2);
+    expect(await versionsOf(b, 'n/')).toEqual([{ key: 'n/a', id: ids['n/a']![0]!, latest: true, marker: false }]);
+    expect(await versionsOf(b, 'k/')).toEqual([
+      { key: 'k/a', id: ids['k/a']![0]!, latest: true, marker: false },
+      { key: 'k/a', id: ids['k/a']![1]!, latest: false, marker: false },
+    ]);
+    expect((await read(b, 'n/a')).body).toBe('n/a 3');
+    expect(later.warnings.filter((w) => w.startsWith(`${b}:`))).toEqual([]);
+  });
+
+  it('a deletion budget of one per pass resumes where it stopped, one version at a time', async () => {
+    const b = 'vlc-budget';
+    await newBucket(b, 'Enabled');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.unshift((await put(b, 'x', String(i)))!);
+    await put(b, 'y', 'only');
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: [{ ID: 'nc', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }] } }),
+    );
+    const { sweeper } = await sweeperAt(3, 1);
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) counts.push((await sweeper.runOnce()).expiredObjects);
+    await sweeper.close();
+    expect(counts).toEqual([1, 1, 1, 0]);
+    expect((await versionsOf(b)).map((v) => v.id)).toEqual([ids[0], expect.stringMatching(VERSION_ID)]);
   });
 });
 
