@@ -294,11 +294,17 @@ describe('deletes', () => {
     expect(t.engine.headVersion(b, 'k', v)?.retention?.mode).toBe('GOVERNANCE');
   });
 
-  it('the lifecycle sweeper never removes a locked version (the bucket is versioned and skipped; the version stays)', async () => {
-    const b = await lockedBucket({ DefaultRetention: { Mode: 'COMPLIANCE', Days: 1 } });
-    const v = await put(b, 'old');
+  it('the lifecycle sweeper never removes a locked version: noncurrent ones under retention or hold stay, the others expire', async () => {
+    const b = await lockedBucket();
+    const retained = await put(b, 'old', { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: Y2030 });
+    const held = await put(b, 'old', { ObjectLockLegalHoldStatus: 'ON' });
+    const free = await put(b, 'old');
+    const current = await put(b, 'old');
     await s3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] } }),
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: b,
+        LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }] },
+      }),
     );
     const sweeper = new LifecycleSweeper(t.engine, await openMultipart(t.engine), {
       intervalMs: 0,
@@ -309,8 +315,9 @@ describe('deletes', () => {
     });
     const report = await sweeper.runOnce();
     await sweeper.close();
-    expect(report.expiredObjects).toBe(0);
-    expect(t.engine.headVersion(b, 'old', v)).toBeDefined();
+    expect(report.expiredObjects).toBe(1);
+    expect(t.engine.headVersion(b, 'old', free)).toBeUndefined();
+    for (const v of [retained, held, current]) expect(t.engine.headVersion(b, 'old', v), v).toBeDefined();
   });
 });
 
