@@ -175,7 +175,26 @@ export interface ObjectMeta {
   versionSeq?: number;
   /** A delete marker: a version with no data (size 0, empty layout) that hides the key. */
   deleteMarker?: boolean;
+  /** S3 Object Lock retention of this version (the S3 layer enforces it; the engine stores it). */
+  retention?: ObjectRetention;
+  /** S3 Object Lock legal hold. */
+  legalHold?: boolean;
+  /** The object's access control list as the S3 layer encodes it (stored, never read by the engine). */
+  acl?: unknown;
   layout: Layout;
+}
+
+export interface ObjectRetention {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Retain until this instant (ms since the epoch). */
+  untilMs: number;
+}
+
+/** Object Lock settings of one version; a field left undefined in an update is unchanged. */
+export interface ObjectLockPatch {
+  /** null removes the retention. */
+  retention?: ObjectRetention | null;
+  legalHold?: boolean;
 }
 
 /**
@@ -222,6 +241,11 @@ export interface CommitRequest {
    * as a noncurrent version. Suspended: it gets id "null", replacing an earlier "null" version.
    */
   versioning?: VersioningMode;
+  /** Object Lock settings the new version starts with. */
+  retention?: ObjectRetention;
+  legalHold?: boolean;
+  /** Access control list the new version starts with (opaque to the engine). */
+  acl?: unknown;
 }
 
 export interface BucketMeta {
@@ -288,8 +312,23 @@ export interface Engine {
    * Removes one version for good (a delete marker too). When it was the latest, the next newest version
    * becomes the latest. Returns the removed version, undefined if there was none. NoSuchBucket;
    * PreconditionFailed when `expectSeq` is given and that version's latest commit is another one.
+   * `guard` runs synchronously on the version about to go, once every earlier commit of the key is
+   * applied, and may throw to refuse (Object Lock): nothing can change it between the check and the delete.
    */
-  deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number): Promise<ObjectMeta | undefined>;
+  deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta | undefined>;
+  /**
+   * Changes a version's Object Lock retention / legal hold with a new commit record over the same layout
+   * (like updateObjectTags). `guard` runs synchronously on the version about to change (after every
+   * earlier commit of the key) and may throw to refuse — the S3 layer's retention rules, decided
+   * atomically with the change. NoSuchKey when there is no such version or it is a delete marker.
+   */
+  updateObjectLock(bucket: string, key: string, versionId: string | undefined, patch: ObjectLockPatch, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta>;
+  /**
+   * Replaces a version's access control list (undefined removes it) with a new commit record over the
+   * same layout, like updateObjectTags: data, ETag and Last-Modified unchanged. Without versionId: the
+   * current version. NoSuchBucket | NoSuchKey (no such version, or a delete marker).
+   */
+  updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta>;
   /**
    * Versions and delete markers, ordered by key (UTF-8 byte order), newest first within a key. Objects
    * of a bucket that was never versioned list as their one "null" version.

@@ -14,6 +14,7 @@ import type {
   Layout,
   ListOptions,
   ListVersionsOptions,
+  ObjectLockPatch,
   ObjectMeta,
   ObjectWriter,
   ReadOptions,
@@ -65,8 +66,8 @@ export interface OpenOptions {
 }
 
 type Pending<T> = { value: T | null; seq: number };
-/** A pending change of a key's current version; `done` settles with its commit. */
-type PendingObject = Pending<ObjectMeta> & { done: Promise<void> };
+/** A pending change of a key's current version; `waiters` (keyIdle) are woken when its commit settles. */
+type PendingObject = Pending<ObjectMeta> & { waiters?: (() => void)[] };
 /** Most entries one listVersions() call returns. */
 export const LIST_VERSIONS_MAX_ENTRIES = 10_000;
 
@@ -343,13 +344,13 @@ export class StrataEngine implements Engine {
 
   private setPendingObject(bucket: string, key: string, value: ObjectMeta | null, seq: number): (ok: boolean) => void {
     const id = `${bucket}\u0000${key}`;
-    let settled!: () => void;
-    const done = new Promise<void>((resolve) => (settled = resolve));
-    this.pendingObjects.set(id, { value, seq, done });
+    // No promise per commit (this runs for every PUT): keyIdle() registers a waiter only when it needs one.
+    const pending: PendingObject = { value, seq };
+    this.pendingObjects.set(id, pending);
     this.pendingBucketWrites.set(bucket, (this.pendingBucketWrites.get(bucket) ?? 0) + 1);
     return () => {
-      settled();
-      if (this.pendingObjects.get(id)?.seq === seq) this.pendingObjects.delete(id);
+      if (this.pendingObjects.get(id) === pending) this.pendingObjects.delete(id);
+      if (pending.waiters) for (const wake of pending.waiters) wake();
       const n = (this.pendingBucketWrites.get(bucket) ?? 1) - 1;
       if (n <= 0) this.pendingBucketWrites.delete(bucket);
       else this.pendingBucketWrites.set(bucket, n);
@@ -401,6 +402,9 @@ export class StrataEngine implements Engine {
       layout: req.layout,
     };
     if (req.versioning !== undefined) meta.versionSeq = seq;
+    if (req.retention) meta.retention = { ...req.retention };
+    if (req.legalHold) meta.legalHold = true;
+    if (req.acl !== undefined) meta.acl = req.acl;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
     if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
@@ -453,7 +457,10 @@ export class StrataEngine implements Engine {
    */
   private async keyIdle(bucket: string, key: string): Promise<void> {
     const id = `${bucket}\u0000${key}`;
-    for (let p = this.pendingObjects.get(id); p; p = this.pendingObjects.get(id)) await p.done;
+    for (let p = this.pendingObjects.get(id); p; p = this.pendingObjects.get(id)) {
+      const pending = p;
+      await new Promise<void>((resolve) => (pending.waiters ??= []).push(resolve));
+    }
   }
 
   async putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta> {
@@ -481,7 +488,7 @@ export class StrataEngine implements Engine {
     return meta;
   }
 
-  async deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number): Promise<ObjectMeta | undefined> {
+  async deleteVersion(bucket: string, key: string, versionId: string, expectSeq?: number, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta | undefined> {
     this.assertOpen();
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
     await this.keyIdle(bucket, key);
@@ -489,6 +496,7 @@ export class StrataEngine implements Engine {
     const target = this.findVersion(bucket, key, versionId);
     if (!target) return undefined;
     if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    guard?.(target);
     // The current version once applied (what conditions and relocation see meanwhile): versions.ts
     // promotes the next newest version when the latest one goes.
     const cur = this.db.objects.get([bucket, key]);
@@ -502,18 +510,60 @@ export class StrataEngine implements Engine {
     return target;
   }
 
-  private async updateVersionTags(bucket: string, key: string, versionId: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+  private updateVersionTags(bucket: string, key: string, versionId: string, tags: Record<string, string> | undefined, expectSeq?: number): Promise<ObjectMeta> {
+    return this.rewriteVersion(bucket, key, versionId, (target) => {
+      if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    }, (meta) => {
+      if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
+      else delete meta.tags;
+    });
+  }
+
+  async updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return this.rewriteVersion(bucket, key, id, undefined, (meta) => {
+      if (acl === undefined) delete meta.acl;
+      else meta.acl = acl;
+    });
+  }
+
+  async updateObjectLock(bucket: string, key: string, versionId: string | undefined, patch: ObjectLockPatch, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    // Without a version id: the current version (a marker on top means there is none).
+    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return this.rewriteVersion(bucket, key, id, guard, (meta) => {
+      if (patch.retention === null) delete meta.retention;
+      else if (patch.retention !== undefined) meta.retention = { ...patch.retention };
+      if (patch.legalHold === true) meta.legalHold = true;
+      else if (patch.legalHold === false) delete meta.legalHold;
+    });
+  }
+
+  /**
+   * A new commit of an existing version over the same layout, decided against the index once the key
+   * has no pending commit. The rewritten meta carries the version's order, so the record applies to that
+   * version wherever it is by then (versions.ts) — and a replay can place it even without older records.
+   */
+  private async rewriteVersion(bucket: string, key: string, versionId: string, check: ((version: ObjectMeta) => void) | undefined, change: (meta: ObjectMeta) => void): Promise<ObjectMeta> {
     await this.keyIdle(bucket, key);
     this.assertOpen();
     const target = this.findVersion(bucket, key, versionId);
     if (!target || target.deleteMarker) throw new StoreError('NoSuchKey', `${bucket}/${key} has no version ${versionId}`);
-    if (expectSeq !== undefined && target.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} version ${versionId} changed`);
+    check?.(target);
     const cur = this.db.objects.get([bucket, key]);
     const seq = this.nextSeq();
     const meta: ObjectMeta = { ...target, seq, versionSeq: versionOrder(target) };
-    if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
-    else delete meta.tags;
-    const settle = this.setPendingObject(bucket, key, cur === target ? meta : (cur ?? null), seq);
+    change(meta);
+    const settle = this.setPendingObject(bucket, key, cur?.versionId === target.versionId ? meta : (cur ?? null), seq);
     await this.commit(RecordType.ObjectCommit, { seq, meta }, this.recordDrives(meta.layout), meta.layout, settle);
     return meta;
   }
@@ -579,7 +629,7 @@ export class StrataEngine implements Engine {
           return segs && this.driveSet.drives[drive]!.online ? segs.fd(segment) : -1;
         },
         seedHex: this.seedHex,
-        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
+        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, versionId: m.versionId, reason }),
         acquire: (bytes) => this.blockPool.acquireForRead(bytes),
         release: (block) => this.blockPool.release(block),
       },

@@ -18,7 +18,10 @@ const CYCLES = 24;
  * whole suite on 2 cores) took 130–550+ ms to the first ACK — longer than most kill delays — so whole
  * runs acknowledged almost nothing (15 writes in 24 cycles) and tested little.
  */
-function runChild(args: string[], killAfterMs: number, armOn: 'ready' | 'ack'): Promise<{ acks: Map<string, string>; ready: boolean }> {
+/** Versions of the versioned bucket as the child reported them: `${key} ${versionId}` → md5, 'marker', or 'uncertain'. */
+type VersionLog = Map<string, string>;
+
+function runChild(args: string[], killAfterMs: number, armOn: 'ready' | 'ack', versions: VersionLog): Promise<{ acks: Map<string, string>; ready: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'fixtures/crash-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks = new Map<string, string>();
@@ -46,6 +49,13 @@ function runChild(args: string[], killAfterMs: number, armOn: 'ready' | 'ack'): 
           const [, key, digest] = line.split(' ');
           acks.set(key!, digest!);
           arm();
+        } else if (line.startsWith('V')) {
+          const [what, key, versionId, digest] = line.split(' ');
+          const id = `${key} ${versionId}`;
+          if (what === 'VACK') versions.set(id, digest!);
+          else if (what === 'VDM') versions.set(id, 'marker');
+          else if (what === 'VDELETING') versions.set(id, 'uncertain');
+          else if (what === 'VGONE') versions.set(id, 'gone');
         }
       }
     });
@@ -90,6 +100,7 @@ describe('crash safety', () => {
     dirs.push(snap);
     const distIndex = path.join(snap, 'dist/src/store/index.js');
     const acked = new Map<string, string>();
+    const versions: VersionLog = new Map();
     // STRATA_CRASH_SEED replays or varies the kill schedule and the child's workload.
     const seed0 = Number(process.env.STRATA_CRASH_SEED ?? 12345) >>> 0;
     let seed = seed0;
@@ -104,7 +115,7 @@ describe('crash safety', () => {
       // Every 4th kill is timed from READY (crash before or during the first commits); the others from the
       // first acknowledged write, so every such cycle has acknowledged writes to lose.
       const armOn = cycle % 4 === 0 ? 'ready' : 'ack';
-      const { acks, ready } = await runChild([distIndex, JSON.stringify(cfg), `c${cycle}`, String(seed)], killAfterMs, armOn);
+      const { acks, ready } = await runChild([distIndex, JSON.stringify(cfg), `c${cycle}`, String(seed)], killAfterMs, armOn, versions);
       expect(ready, `child never became ready in cycle ${cycle} (seed ${seed0})`).toBe(true);
       if (armOn === 'ack') expect(acks.size, `child acknowledged nothing within 20 s in cycle ${cycle} (seed ${seed0})`).toBeGreaterThan(0);
       for (const [k, v] of acks) acked.set(k, v);
@@ -120,6 +131,30 @@ describe('crash safety', () => {
           expect(meta, `acknowledged ${key} missing after cycle ${cycle} (seed ${seed0})`).toBeDefined();
           expect(md5(await readAll(e, meta!)), `acknowledged ${key} differs after cycle ${cycle} (seed ${seed0})`).toBe(digest);
         }
+        // Versions: every acknowledged one is there with its bytes, every acknowledged permanent delete
+        // stuck, and on each key the current object is the newest version unless that is a marker.
+        for (const [id, state] of versions) {
+          const [key, versionId] = id.split(' ') as [string, string];
+          if (state === 'uncertain') continue;
+          const v = e.headVersion('crashv', key, versionId);
+          if (state === 'gone') {
+            expect(v, `deleted version ${id} back after cycle ${cycle} (seed ${seed0})`).toBeUndefined();
+            continue;
+          }
+          expect(v, `acknowledged version ${id} missing after cycle ${cycle} (seed ${seed0})`).toBeDefined();
+          if (state === 'marker') expect(v!.deleteMarker).toBe(true);
+          else expect(md5(await readAll(e, v!)), `version ${id} differs after cycle ${cycle} (seed ${seed0})`).toBe(state);
+        }
+        for (const key of ['v0', 'v1', 'v2', 'v3']) {
+          const list = e.listVersions('crashv', { prefix: key, limit: 10_000 }).filter((x) => x.meta.key === key);
+          const latest = e.headVersion('crashv', key);
+          expect(latest?.versionId).toBe(list[0]?.meta.versionId);
+          expect(list.filter((x) => x.isLatest).length).toBe(list.length > 0 ? 1 : 0);
+          expect(e.headObject('crashv', key)?.versionId).toBe(latest && !latest.deleteMarker ? latest.versionId : undefined);
+          // newest first: ids are the creating commit's sequence number in fixed-width hex
+          const ids = list.map((x) => x.meta.versionId);
+          expect(ids).toEqual([...ids].sort().reverse());
+        }
         // No partial object: whatever is visible is complete and matches its own ETag.
         for (const meta of e.listObjects('crash', { prefix: `c${cycle}-`, limit: 100_000 })) {
           expect(md5(await readAll(e, meta)), `partial object ${meta.key} visible after cycle ${cycle} (seed ${seed0})`).toBe(meta.etag);
@@ -128,6 +163,9 @@ describe('crash safety', () => {
         await e.close();
       }
     }
+    const versionStates = [...versions.values()];
+    expect(versionStates.filter((v) => v !== 'uncertain' && v !== 'gone' && v !== 'marker').length).toBeGreaterThan(0);
+    console.log(`crash test: ${versionStates.length} versions / markers / deletes in the versioned bucket (${versionStates.filter((v) => v === 'gone').length} deleted for good)`);
     console.log(`crash test: ${CYCLES} kills, ${totalAcks} acknowledged writes, ${truncations} torn tails cut, ${holes} holes skipped, ${rejected} unacknowledged commits rejected`);
   }, 300_000);
 });
