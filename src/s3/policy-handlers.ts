@@ -132,6 +132,7 @@ export const VERSION_POLICY_ACTIONS: Readonly<Record<string, string>> = {
   HeadObject: 's3:GetObjectVersion',
   DeleteObject: 's3:DeleteObjectVersion',
   GetObjectAcl: 's3:GetObjectVersionAcl',
+  PutObjectAcl: 's3:PutObjectVersionAcl',
   GetObjectAttributes: 's3:GetObjectVersionAttributes',
   GetObjectTagging: 's3:GetObjectVersionTagging',
   PutObjectTagging: 's3:PutObjectVersionTagging',
