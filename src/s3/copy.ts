@@ -152,7 +152,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
-  const versioning = bucketVersioning(b);
+  // Read at commit time: a copy that rewrote data may have taken a while.
+  const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;
