@@ -53,8 +53,15 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   }
   const existing = ctx.engine.getBucket(name);
   if (existing) {
+    const mine = existing.owner === ctx.auth?.accessKeyId;
+    // S3's legacy rule for us-east-1: re-creating a bucket you own answers 200 OK (and resets its ACL,
+    // which here is always owner full control), nothing else changes. Every other region: 409.
+    if (mine && ctx.config.region === 'us-east-1') {
+      ctx.res.send(200, { Location: '/' + name }, '');
+      return;
+    }
     // One owner namespace today: the same identity gets BucketAlreadyOwnedByYou, others BucketAlreadyExists.
-    throw new S3Error(existing.owner === ctx.auth?.accessKeyId ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { details: { BucketName: name } });
+    throw new S3Error(mine ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { details: { BucketName: name } });
   }
   try {
     await ctx.engine.createBucket(name, ctx.auth?.accessKeyId ?? '');

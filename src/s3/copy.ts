@@ -155,7 +155,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
-  const versioning = bucketVersioning(b);
+  // Read at commit time: a copy that rewrote data may have taken a while.
+  const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
   Object.assign(req, lockAtCommit(lock, Date.now()));
   const out = await ctx.engine.commitObject(req);

@@ -42,6 +42,7 @@ export const S3_ERRORS = {
   InvalidTag: [400, 'The tag provided was not a valid tag.'],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, 'Your key is too long.'],
+  MalformedACLError: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MalformedPolicy: [400, 'Policies must be valid JSON and the first byte must be \'{\''],
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MalformedPOSTRequest: [400, 'The body of your POST request is not well-formed multipart/form-data.'],

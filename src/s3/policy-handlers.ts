@@ -31,6 +31,7 @@ export const POLICY_ACTIONS: Readonly<Record<string, string | null>> = {
   GetBucketVersioning: 's3:GetBucketVersioning',
   PutBucketVersioning: 's3:PutBucketVersioning',
   GetBucketAcl: 's3:GetBucketAcl',
+  PutBucketAcl: 's3:PutBucketAcl',
   DeleteObjects: 's3:DeleteObject', // checked per key by the handler (authorizeObjectAction)
   GetBucketTagging: 's3:GetBucketTagging',
   PutBucketTagging: 's3:PutBucketTagging',
@@ -108,6 +109,7 @@ export const POLICY_ACTIONS: Readonly<Record<string, string | null>> = {
   AbortMultipartUpload: 's3:AbortMultipartUpload',
   ListParts: 's3:ListMultipartUploadParts',
   GetObjectAcl: 's3:GetObjectAcl',
+  PutObjectAcl: 's3:PutObjectAcl',
   GetObjectAttributes: 's3:GetObjectAttributes',
   GetObjectTagging: 's3:GetObjectTagging',
   PutObjectTagging: 's3:PutObjectTagging',
@@ -130,6 +132,7 @@ export const VERSION_POLICY_ACTIONS: Readonly<Record<string, string>> = {
   HeadObject: 's3:GetObjectVersion',
   DeleteObject: 's3:DeleteObjectVersion',
   GetObjectAcl: 's3:GetObjectVersionAcl',
+  PutObjectAcl: 's3:PutObjectVersionAcl',
   GetObjectAttributes: 's3:GetObjectVersionAttributes',
   GetObjectTagging: 's3:GetObjectVersionTagging',
   PutObjectTagging: 's3:PutObjectVersionTagging',

@@ -13,6 +13,7 @@ import { postObject } from './post-object.js';
 import { listObjects } from './list.js';
 import { listObjectVersions } from './list-versions.js';
 import { getObjectAttributes } from './object-attributes.js';
+import { putBucketAcl, putObjectAcl } from './acl.js';
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
@@ -87,6 +88,7 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketVersioning', method: 'GET', scope: 'bucket', query: ['versioning'], handler: getBucketVersioning },
   { op: 'PutBucketVersioning', method: 'PUT', scope: 'bucket', query: ['versioning'], handler: putBucketVersioning },
   { op: 'GetBucketAcl', method: 'GET', scope: 'bucket', query: ['acl'], handler: getBucketAcl },
+  { op: 'PutBucketAcl', method: 'PUT', scope: 'bucket', query: ['acl'], handler: putBucketAcl },
   { op: 'DeleteObjects', method: 'POST', scope: 'bucket', query: ['delete'], handler: deleteObjects },
   { op: 'GetBucketTagging', method: 'GET', scope: 'bucket', query: ['tagging'], handler: getBucketTagging },
   { op: 'PutBucketTagging', method: 'PUT', scope: 'bucket', query: ['tagging'], handler: putBucketTagging },
@@ -154,6 +156,7 @@ export const ROUTES: Route[] = [
 
   // object sub-resources
   { op: 'GetObjectAcl', method: 'GET', scope: 'object', query: ['acl'], handler: getObjectAcl },
+  { op: 'PutObjectAcl', method: 'PUT', scope: 'object', query: ['acl'], handler: putObjectAcl },
   { op: 'GetObjectAttributes', method: 'GET', scope: 'object', query: ['attributes'], handler: getObjectAttributes },
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
   { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },

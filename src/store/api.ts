@@ -179,6 +179,8 @@ export interface ObjectMeta {
   retention?: ObjectRetention;
   /** S3 Object Lock legal hold. */
   legalHold?: boolean;
+  /** The object's access control list as the S3 layer encodes it (stored, never read by the engine). */
+  acl?: unknown;
   layout: Layout;
 }
 
@@ -242,6 +244,8 @@ export interface CommitRequest {
   /** Object Lock settings the new version starts with. */
   retention?: ObjectRetention;
   legalHold?: boolean;
+  /** Access control list the new version starts with (opaque to the engine). */
+  acl?: unknown;
 }
 
 export interface BucketMeta {
@@ -319,6 +323,12 @@ export interface Engine {
    * atomically with the change. NoSuchKey when there is no such version or it is a delete marker.
    */
   updateObjectLock(bucket: string, key: string, versionId: string | undefined, patch: ObjectLockPatch, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta>;
+  /**
+   * Replaces a version's access control list (undefined removes it) with a new commit record over the
+   * same layout, like updateObjectTags: data, ETag and Last-Modified unchanged. Without versionId: the
+   * current version. NoSuchBucket | NoSuchKey (no such version, or a delete marker).
+   */
+  updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta>;
   /**
    * Versions and delete markers, ordered by key (UTF-8 byte order), newest first within a key. Objects
    * of a bucket that was never versioned list as their one "null" version.

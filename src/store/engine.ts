@@ -66,8 +66,8 @@ export interface OpenOptions {
 }
 
 type Pending<T> = { value: T | null; seq: number };
-/** A pending change of a key's current version; `done` settles with its commit. */
-type PendingObject = Pending<ObjectMeta> & { done: Promise<void> };
+/** A pending change of a key's current version; `waiters` (keyIdle) are woken when its commit settles. */
+type PendingObject = Pending<ObjectMeta> & { waiters?: (() => void)[] };
 /** Most entries one listVersions() call returns. */
 export const LIST_VERSIONS_MAX_ENTRIES = 10_000;
 
@@ -344,13 +344,13 @@ export class StrataEngine implements Engine {
 
   private setPendingObject(bucket: string, key: string, value: ObjectMeta | null, seq: number): (ok: boolean) => void {
     const id = `${bucket}\u0000${key}`;
-    let settled!: () => void;
-    const done = new Promise<void>((resolve) => (settled = resolve));
-    this.pendingObjects.set(id, { value, seq, done });
+    // No promise per commit (this runs for every PUT): keyIdle() registers a waiter only when it needs one.
+    const pending: PendingObject = { value, seq };
+    this.pendingObjects.set(id, pending);
     this.pendingBucketWrites.set(bucket, (this.pendingBucketWrites.get(bucket) ?? 0) + 1);
     return () => {
-      settled();
-      if (this.pendingObjects.get(id)?.seq === seq) this.pendingObjects.delete(id);
+      if (this.pendingObjects.get(id) === pending) this.pendingObjects.delete(id);
+      if (pending.waiters) for (const wake of pending.waiters) wake();
       const n = (this.pendingBucketWrites.get(bucket) ?? 1) - 1;
       if (n <= 0) this.pendingBucketWrites.delete(bucket);
       else this.pendingBucketWrites.set(bucket, n);
@@ -404,6 +404,7 @@ export class StrataEngine implements Engine {
     if (req.versioning !== undefined) meta.versionSeq = seq;
     if (req.retention) meta.retention = { ...req.retention };
     if (req.legalHold) meta.legalHold = true;
+    if (req.acl !== undefined) meta.acl = req.acl;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
     if (req.tags && Object.keys(req.tags).length > 0) meta.tags = req.tags;
@@ -456,7 +457,10 @@ export class StrataEngine implements Engine {
    */
   private async keyIdle(bucket: string, key: string): Promise<void> {
     const id = `${bucket}\u0000${key}`;
-    for (let p = this.pendingObjects.get(id); p; p = this.pendingObjects.get(id)) await p.done;
+    for (let p = this.pendingObjects.get(id); p; p = this.pendingObjects.get(id)) {
+      const pending = p;
+      await new Promise<void>((resolve) => (pending.waiters ??= []).push(resolve));
+    }
   }
 
   async putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta> {
@@ -512,6 +516,19 @@ export class StrataEngine implements Engine {
     }, (meta) => {
       if (tags && Object.keys(tags).length > 0) meta.tags = { ...tags };
       else delete meta.tags;
+    });
+  }
+
+  async updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta> {
+    this.assertOpen();
+    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    await this.keyIdle(bucket, key);
+    this.assertOpen();
+    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return this.rewriteVersion(bucket, key, id, undefined, (meta) => {
+      if (acl === undefined) delete meta.acl;
+      else meta.acl = acl;
     });
   }
 
@@ -612,7 +629,7 @@ export class StrataEngine implements Engine {
           return segs && this.driveSet.drives[drive]!.online ? segs.fd(segment) : -1;
         },
         seedHex: this.seedHex,
-        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
+        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, versionId: m.versionId, reason }),
         acquire: (bytes) => this.blockPool.acquireForRead(bytes),
         release: (block) => this.blockPool.release(block),
       },

@@ -21,7 +21,7 @@ import { RecordType, recordBytes } from './record.js';
 import type { Repairer } from './repair.js';
 import { scanSegmentFile } from './segment-scan.js';
 import { listSegments, segmentFileName } from './segment.js';
-import { MemoryVersionTables, VERSION_ORDER_TOP, applyVersionDelete, applyVersionedCommit } from './versions.js';
+import { MemoryVersionTables, VERSION_ORDER_TOP, applyVersionDelete, applyVersionedCommit, versionOrder } from './versions.js';
 
 /** Details kept per list in the report; counters keep counting past it. */
 export const FSCK_MAX_DETAILS = 100;
@@ -323,8 +323,7 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
       iObjects.set(id, t);
       rep.indexFixed++;
     }
-    // Noncurrent versions and markers the segments vouch for (versions only the index knows are left
-    // alone and reported: re-logging one would need its place among the key's versions decided anew).
+    // Noncurrent versions and markers the segments vouch for (those only the index knows are re-logged below).
     for (const id of [...versionsMissing, ...versionsStale]) {
       const t = tVersions.get(id)!;
       const i = iVersions.get(id);
@@ -347,10 +346,9 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
     const t = tObjects.get(id);
     if (t && t.seq === meta.seq) continue;
     if (!unreadableEntries.has(id)) {
-      // An unconditional commit (a relocation would be conditional on a version the segments never saw).
-      const { bucket, key, layout, sizeBytes, etag, system, user, checksums, checksumType, parts } = meta;
-      await engine.commitObject({ bucket, key, layout, sizeBytes, etag, system, user, checksums, ...(checksumType ? { checksumType } : {}), ...(parts ? { parts } : {}) });
-      rep.relogged++;
+      // A commit of the entry exactly as the index has it (tags, version id and order included), decided
+      // against the index's own seq: the node is stopped, so nothing else is pending.
+      if (await engine.relocate({ kind: 'object', bucket: meta.bucket, key: meta.key }, meta.seq, meta.layout)) rep.relogged++;
     } else {
       if (!iBuckets.has(meta.bucket) && !tBuckets.has(meta.bucket)) db.txn(() => applyRecord(db, RecordType.ObjectDelete, { seq: 0, bucket: meta.bucket, key: meta.key }));
       else await engine.deleteObject(meta.bucket, meta.key);
@@ -358,6 +356,11 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
       rep.dropped++;
       log(`fsck: dropped ${show(id)}: unreadable and not backed by the segments`);
     }
+  }
+  for (const [id, meta] of iVersions) {
+    const t = tVersions.get(id);
+    if ((t && t.seq === meta.seq) || meta.deleteMarker || unreadableEntries.has(`version:${id}`)) continue;
+    if (await engine.relocate({ kind: 'version', bucket: meta.bucket, key: meta.key, order: versionOrder(meta) }, meta.seq, meta.layout)) rep.relogged++;
   }
   for (const [id, a] of iAux) {
     const t = tAux.get(id);

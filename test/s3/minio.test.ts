@@ -39,7 +39,7 @@ describe('minio-js', () => {
     expect(await mc.bucketExists('mbucket')).toBe(true);
     expect(await mc.bucketExists('nothere')).toBe(false);
     expect((await mc.listBuckets()).map((b) => b.name)).toContain('mbucket');
-    await expectCode(mc.makeBucket('mbucket', t.region), 'BucketAlreadyOwnedByYou');
+    await mc.makeBucket('mbucket', t.region); // us-east-1: re-creating an owned bucket is 200, as S3
     await mc.makeBucket('mgone', t.region);
     await mc.removeBucket('mgone');
     await expectCode(mc.removeBucket('mgone'), 'NoSuchBucket');

@@ -26,6 +26,7 @@ import {
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
   PutObjectTaggingCommand,
@@ -397,6 +398,11 @@ describe('tagging, attributes and ACL of a version', () => {
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: V, Key: 'attr', VersionId: v1 }));
     expect(acl.Grants?.[0]?.Permission).toBe('FULL_CONTROL');
     await expectS3Error(s3.send(new GetObjectAclCommand({ Bucket: V, Key: 'attr', VersionId: '0123456789abcdef' })), 'NoSuchVersion', 404);
+    // PutObjectAcl (owner full control only, a no-op) checks the version it names too.
+    const p = await s3.send(new PutObjectAclCommand({ Bucket: V, Key: 'attr', VersionId: v1, ACL: 'private' }));
+    expect(p.$metadata.httpStatusCode).toBe(200);
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: V, Key: 'attr', VersionId: '0123456789abcdef', ACL: 'private' })), 'NoSuchVersion', 404);
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: V, Key: 'attr', VersionId: 'bad', ACL: 'private' })), 'InvalidArgument', 400);
   });
 });
 

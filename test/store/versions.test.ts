@@ -259,6 +259,31 @@ describe('engine versions', () => {
     }
   });
 
+  it('a read of a noncurrent version that meets a rotten shard heals that version', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    try {
+      await e.createBucket('b', 'o');
+      const data = patternBytes(60_000, 9);
+      const old = await put(e, 'b', 'k', data, 'Enabled');
+      await put(e, 'b', 'k', patternBytes(10, 8), 'Enabled');
+      flipShard(dir, old, 0, 0);
+      expect((await readAll(e, e.headVersion('b', 'k', old.versionId)!)).equals(data)).toBe(true);
+      expect(e.repairQueue.size).toBe(1);
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, healIntervalMs: 3_600_000 });
+      try {
+        await dur.healOnce();
+        expect(dur.scrubStats().heal.repairedShards).toBe(1);
+        expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect(e.headVersion('b', 'k', old.versionId)!.layout).not.toEqual(old.layout);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('Object Lock fields per version: set at commit, changed by updateObjectLock, guards refuse atomically, kept by a rebuild', async () => {
     const dir = await newDir();
     const config = testConfig(dir);
@@ -300,6 +325,80 @@ describe('engine versions', () => {
     try {
       expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBe(true);
       expect(e.headObject('b', 'k')!.retention).toEqual({ mode: 'COMPLIANCE', untilMs: until });
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('fsck finds versions missing from the index or only in it, and --repair makes both agree with a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    let want: string[];
+    try {
+      await e.createBucket('b', 'o');
+      const v1 = await put(e, 'b', 'k', patternBytes(3000, 1), 'Enabled');
+      await e.updateObjectTags('b', 'k', { t: 'x' }, undefined, v1.versionId);
+      const v2 = await put(e, 'b', 'k', patternBytes(4000, 2), 'Enabled');
+      await put(e, 'b', 'k', patternBytes(5000, 3), 'Enabled');
+      const { db } = e.internals;
+      const ghostSource = e.headVersion('b', 'k', v2.versionId)!;
+      want = await versionsOf(e, 'b');
+      // v1 vanishes from the index; a ghost noncurrent version (readable, sharing v2's layout, older than
+      // every other version of the key) exists only there
+      db.txn(() => db.removeVersion('b', 'k', v1.versionSeq!));
+      const ghost: ObjectMeta = { ...ghostSource, versionId: versionIdOf(1), versionSeq: 1, seq: 999_000 };
+      db.txn(() => db.putVersion(ghost));
+      const r = await fsck(e, { repair: false });
+      expect(r.missingFromIndex).toEqual([`version:b/k/${v1.versionSeq}`]);
+      expect(r.notBacked).toEqual(['version:b/k/1']);
+      const fixed = await fsck(e, { repair: true });
+      expect(fixed.repaired!.indexFixed).toBe(1);
+      expect(fixed.repaired!.relogged).toBe(1);
+      expect((await fsck(e, { repair: false })).problems).toBe(0);
+      want = [...want, `k ${ghost.versionId} - ${md5(patternBytes(4000, 2))}`];
+      expect(await versionsOf(e, 'b')).toEqual(want);
+      expect(e.headVersion('b', 'k', v1.versionId)!.tags).toEqual({ t: 'x' });
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(await versionsOf(e, 'b')).toEqual(want);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('ACLs per version: set at commit, replaced by updateObjectAcl without touching data or Last-Modified, kept by a rebuild', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    try {
+      await e.createBucket('b', 'o');
+      const plain = await put(e, 'b', 'u', patternBytes(10, 1)); // unversioned
+      const acl = await e.updateObjectAcl('b', 'u', undefined, { grants: ['public-read'] });
+      expect(acl.lastModifiedMs).toBe(plain.lastModifiedMs);
+      expect(acl.etag).toBe(plain.etag);
+      expect(e.headObject('b', 'u')!.acl).toEqual({ grants: ['public-read'] });
+      const v1 = await put(e, 'b', 'k', patternBytes(10, 2), 'Enabled');
+      await put(e, 'b', 'k', patternBytes(10, 3), 'Enabled');
+      await e.updateObjectAcl('b', 'k', v1.versionId, { grants: ['x'] });
+      expect(e.headVersion('b', 'k', v1.versionId)!.acl).toEqual({ grants: ['x'] });
+      expect(e.headObject('b', 'k')!.acl).toBeUndefined();
+      await e.updateObjectAcl('b', 'u', 'null', undefined);
+      expect(e.headObject('b', 'u')!.acl).toBeUndefined();
+      await e.updateObjectAcl('b', 'u', undefined, 'private');
+      await expect(e.updateObjectAcl('b', 'missing', undefined, 'x')).rejects.toMatchObject({ code: 'NoSuchKey' });
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(e.headObject('b', 'u')!.acl).toBe('private');
+      expect(e.listVersions('b', { prefix: 'k', limit: 10 }).map((x) => x.meta.acl)).toEqual([undefined, { grants: ['x'] }]);
     } finally {
       await e.close();
     }
