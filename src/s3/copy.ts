@@ -158,7 +158,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   // Read at commit time: a copy that rewrote data may have taken a while.
   const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
-  Object.assign(req, lockAtCommit(lock, Date.now()));
+  Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;
   for (const [alg, v] of Object.entries(out.checksums)) {

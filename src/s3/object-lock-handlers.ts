@@ -174,7 +174,7 @@ export async function putObjectLegalHold(ctx: RequestContext): Promise<void> {
 export interface WriteLock {
   retention?: ObjectRetention;
   legalHold?: boolean;
-  /** The bucket's default retention, for a write that names none. */
+  /** The bucket's default retention when the request began, for a write that names none. */
   rule?: DefaultRetention;
 }
 
@@ -200,13 +200,17 @@ export function planWriteLock(ctx: RequestContext, b: BucketMeta, key: string, h
   return out.retention || out.rule || out.legalHold ? out : undefined;
 }
 
-/** The lock a version committed now starts with (the default rule counts from the commit, as S3 dates it). */
-export function lockAtCommit(plan: WriteLock | undefined, nowMs: number): { retention?: ObjectRetention; legalHold?: boolean } {
-  if (!plan) return {};
+/**
+ * The lock a version committed now starts with: what the request asked for, else the default rule of the
+ * bucket as it is at commit (`b` read then: a rule put while a large body streamed applies to it),
+ * counted from the commit, as S3 dates it.
+ */
+export function lockAtCommit(plan: WriteLock | undefined, b: BucketMeta, nowMs: number): { retention?: ObjectRetention; legalHold?: boolean } {
   const out: { retention?: ObjectRetention; legalHold?: boolean } = {};
-  const retention = plan.retention ?? (plan.rule ? defaultRetention(plan.rule, nowMs) : undefined);
+  const rule = bucketObjectLock(b)?.rule;
+  const retention = plan?.retention ?? (rule ? defaultRetention(rule, nowMs) : undefined);
   if (retention) out.retention = retention;
-  if (plan.legalHold) out.legalHold = true;
+  if (plan?.legalHold) out.legalHold = true;
   return out;
 }
 

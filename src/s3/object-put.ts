@@ -82,7 +82,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (condition) req.condition = condition;
   const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
-  Object.assign(req, lockAtCommit(lock, Date.now()));
+  Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));
   const meta = await ctx.engine.commitObject(req);
   const headers: HeaderList = { ETag: quoteEtag(meta.etag), ...writtenVersionHeaders(meta) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;

@@ -316,9 +316,10 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyDigests(u.plan, data, {});
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
-  const versioning = bucketVersioning(requireBucket(ctx));
+  const atCommit = requireBucket(ctx);
+  const versioning = bucketVersioning(atCommit);
   if (versioning !== undefined) req.versioning = versioning;
-  Object.assign(req, lockAtCommit(u.lock, Date.now()));
+  Object.assign(req, lockAtCommit(u.lock, atCommit, Date.now()));
   const meta = await ctx.engine.commitObject(req);
 
   const etag = quoteEtag(meta.etag);

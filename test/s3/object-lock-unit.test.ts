@@ -194,3 +194,16 @@ describe('write headers', () => {
     expect(objectLockHeaders(version(), { retention: true, legalHold: true })).toEqual({});
   });
 });
+
+describe('lock at commit (object-lock-handlers.ts)', () => {
+  it('the request’s retention wins; else the default rule of the bucket as read at commit, counted from then', async () => {
+    const { lockAtCommit } = await import('../../src/s3/object-lock-handlers.js');
+    const bucket = (rule?: unknown): BucketMeta => ({ name: 'b', createdMs: 0, owner: 'o', settings: { versioning: 'Enabled', objectLock: rule ? { enabled: true, rule } : { enabled: true } } });
+    const asked: ObjectRetention = { mode: 'GOVERNANCE', untilMs: NOW + 5 * DAY };
+    expect(lockAtCommit({ retention: asked }, bucket({ mode: 'COMPLIANCE', days: 1 }), NOW)).toEqual({ retention: asked });
+    // A rule put after the request began (the plan saw none) still applies.
+    expect(lockAtCommit(undefined, bucket({ mode: 'COMPLIANCE', days: 1 }), NOW)).toEqual({ retention: { mode: 'COMPLIANCE', untilMs: NOW + DAY } });
+    expect(lockAtCommit({ legalHold: true, rule: { mode: 'GOVERNANCE', days: 9 } }, bucket(), NOW)).toEqual({ legalHold: true });
+    expect(lockAtCommit(undefined, { name: 'b', createdMs: 0, owner: 'o', settings: {} }, NOW)).toEqual({});
+  });
+});
