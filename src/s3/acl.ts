@@ -4,6 +4,7 @@
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
 import { requireBucket, requireKey } from './common.js';
 import { readSmallBody } from './payload.js';
 import { parseXml, text } from './xml.js';
@@ -111,7 +112,9 @@ export async function putBucketAcl(ctx: RequestContext): Promise<void> {
 export async function putObjectAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  if (!ctx.engine.headObject(b.name, key)) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
+  // The version addressed must exist (NoSuchVersion; a delete marker is 405, as for GetObjectAcl).
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, b.name, key, versionId);
   await checkAclWrite(ctx, b.owner, OBJECT_ACLS_ACCEPTED);
-  ctx.res.send(200, {}, '');
+  ctx.res.send(200, versionHeaders(bucketVersioning(b), meta, versionId), '');
 }
