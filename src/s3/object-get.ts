@@ -12,6 +12,7 @@ import { httpDate } from './xml.js';
 import { tagCount } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
 import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
+import { refuseSseOnRead } from './unsupported-write-headers.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -35,6 +36,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   const versionId = versionIdParam(ctx);
   const meta = readableVersion(ctx, bucket, key, versionId);
   const vHeaders = versionHeaders(bucketVersioning(b), meta, versionId);
+  refuseSseOnRead(ctx.headers);
 
   const pnText = ctx.query.get('partNumber');
   let partNumber: number | undefined;

@@ -93,7 +93,9 @@ export async function postObject(ctx: RequestContext): Promise<void> {
         fields: POST_MAX_FIELDS,
         fieldSize: POST_MAX_FIELD_VALUE_BYTES,
         fieldNameSize: POST_MAX_FIELD_NAME_BYTES,
-        files: 1,
+        // Any part with a filename is a "file" to busboy; only the one named `file` is the content
+        // (below), so the parts limit is the real bound.
+        files: POST_MAX_FIELDS + 1,
         parts: POST_MAX_FIELDS + 1,
         headerPairs: POST_MAX_PART_HEADERS,
       },
@@ -219,8 +221,14 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     });
   };
 
-  bb.on('field', (name, value, info) => {
-    if (failure !== undefined || fileSeen) return; // fields after the file are ignored (S3)
+  // Set when the part named `file` begins: later fields are ignored (S3), while text sent as a file
+  // part before it (below) may still be finishing.
+  let fileArrived = false;
+  let pendingTextParts = 0;
+  let deferredFile: (() => void) | undefined;
+
+  const onField = (name: string, value: string, info: { nameTruncated: boolean; valueTruncated: boolean }): void => {
+    if (failure !== undefined || fileSeen) return;
     if (info.nameTruncated || info.valueTruncated) {
       fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
       return;
@@ -233,7 +241,10 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const ln = name.toLowerCase();
     // A text part named "file" is the content (S3 accepts "file or text content").
     if (ln === 'file') {
-      startFile('', undefined, Buffer.from(value, 'utf8'));
+      fileArrived = true;
+      const text = Buffer.from(value, 'utf8');
+      if (pendingTextParts > 0) deferredFile = () => startFile('', undefined, text);
+      else startFile('', undefined, text);
       return;
     }
     if (seen.has(ln)) {
@@ -242,12 +253,52 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     }
     seen.add(ln);
     fields.push([name, value]);
+  };
+  bb.on('field', (name, value, info) => {
+    if (!fileArrived) onField(name, value, info);
   });
-  bb.on('file', (_name, stream, info) => {
+
+  // A form field sent with a filename (Python requests' `files=` does so for every field; S3 takes
+  // them as fields) is read as text, bounded like any field. Its end is signalled a tick after the
+  // parser moved on, so the `file` part waits, paused, until every such field before it is in.
+  const readTextPart = (name: string, stream: Readable): void => {
+    pendingTextParts++;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+      if (bytes <= POST_MAX_FIELD_VALUE_BYTES) chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      pendingTextParts--;
+      const truncated = bytes > POST_MAX_FIELD_VALUE_BYTES;
+      onField(name, truncated ? '' : Buffer.concat(chunks).toString('utf8'), { nameTruncated: false, valueTruncated: truncated });
+      if (pendingTextParts === 0 && deferredFile !== undefined) {
+        const start = deferredFile;
+        deferredFile = undefined;
+        start();
+      }
+    });
+  };
+
+  bb.on('file', (name, stream, info) => {
     // Destroying the parser destroys the open file stream with an error: never let that be unhandled.
     stream.on('error', (err: Error) => fail(malformed(err.message)));
-    if (failure !== undefined || fileSeen) {
+    if (failure !== undefined || fileArrived) {
       stream.resume();
+      return;
+    }
+    if (name.toLowerCase() !== 'file') {
+      readTextPart(name, stream);
+      return;
+    }
+    fileArrived = true;
+    if (pendingTextParts > 0) {
+      stream.pause();
+      deferredFile = () => {
+        if (failure === undefined) startFile(info.filename ?? '', stream);
+        stream.resume(); // paused explicitly above: a 'data' listener alone would not restart it
+      };
       return;
     }
     startFile(info.filename ?? '', stream);

@@ -54,6 +54,11 @@ describe('engine versions', () => {
       // listObjects sees only the current version
       expect(e.listObjects('b', { limit: 100 }).map((m) => m.versionId)).toEqual([v3.versionId]);
       await expect(e.deleteBucket('b')).rejects.toMatchObject({ code: 'BucketNotEmpty' });
+      // an unversioned delete of a versioned key is refused; a marker can be made conditional
+      await expect(e.deleteObject('b', 'k')).rejects.toMatchObject({ code: 'InvalidArgument' });
+      await expect(e.putDeleteMarker('b', 'k', 'Enabled', v2.seq)).rejects.toMatchObject({ code: 'PreconditionFailed' });
+      expect((await e.putDeleteMarker('b', 'k', 'Enabled', v3.seq)).deleteMarker).toBe(true);
+      expect(e.headObject('b', 'k')).toBeUndefined();
     } finally {
       await e.close();
     }
