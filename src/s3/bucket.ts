@@ -2,6 +2,7 @@
 
 import { checkBucketAcl } from './acl.js';
 import { checkCreateBucketFeatures } from './unconfigured.js';
+import { enableObjectLockOnNewBucket, objectLockRequestedOnCreate } from './object-lock-handlers.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
@@ -53,6 +54,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   assertBucketName(name);
   checkBucketAcl(ctx);
   checkCreateBucketFeatures(ctx);
+  const objectLock = objectLockRequestedOnCreate(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
   if (location !== undefined && location !== '' && location !== ctx.config.region) {
@@ -76,6 +78,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
     if (err instanceof StoreError && err.code === 'BucketExists') throw fromStoreError(err, { bucket: name });
     throw err;
   }
+  if (objectLock) await enableObjectLockOnNewBucket(ctx, name);
   ctx.res.send(200, { Location: '/' + name }, '');
 }
 

@@ -18,6 +18,7 @@ import { taggingDirective, tagsFromHeaders } from './tags.js';
 import { authorizeCopySource } from './policy-handlers.js';
 import { bucketVersioning, copySourceVersion, copySourceVersionHeaders, writtenVersionHeaders } from './versioning.js';
 import type { HeaderList } from '../http/response.js';
+import { lockAtCommit, planWriteLock } from './object-lock-handlers.js';
 
 export interface CopySource {
   bucket: string;
@@ -90,6 +91,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
+  // The copy's own lock (headers or the bucket default); the source's retention and hold are not copied, as S3.
+  const lock = planWriteLock(ctx, b, key);
   checkObjectAcl(ctx);
   authorizeCopySource(ctx, src.bucket, src.key, src.versionId);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
@@ -155,6 +158,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   // Read at commit time: a copy that rewrote data may have taken a while.
   const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
+  Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;
   for (const [alg, v] of Object.entries(out.checksums)) {

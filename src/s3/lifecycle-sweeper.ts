@@ -18,6 +18,7 @@ import type { BucketMeta, Engine, ObjectMeta, VersioningMode } from '../store/ap
 import { StoreError } from '../store/api.js';
 import { S3Error } from './errors.js';
 import { bucketVersioning } from './versioning.js';
+import { isLocked } from './object-lock.js';
 import type { ListUploadsOptions, ListUploadsResult } from './multipart/service.js';
 import {
   type LifecycleConfig,
@@ -250,7 +251,9 @@ export class LifecycleSweeper {
         } else if (sameKey) {
           // Its successor was the entry before it (same key, newer): noncurrent since that one's lastModified.
           const expiry = noncurrentExpiry(judge, meta, walk!.lastModifiedMs, walk!.noncurrentSeen);
-          if (expiry !== undefined && expiry <= nowMs) doomed.push({ meta, how: 'version', walkBefore: walk });
+          // Never a locked version (Object Lock): the delete below is conditional on this seq, and a
+          // retention or hold change is a new commit, so what is judged unlocked here is what goes.
+          if (expiry !== undefined && expiry <= nowMs && !isLocked(meta, nowMs)) doomed.push({ meta, how: 'version', walkBefore: walk });
         }
         // (A noncurrent version whose successor this walk did not see is judged on a later pass.)
         walk = { key: meta.key, versionId: meta.versionId, lastModifiedMs: meta.lastModifiedMs, noncurrentSeen: sameKey && !isLatest ? walk!.noncurrentSeen + 1 : 0 };
@@ -352,7 +355,10 @@ export class LifecycleSweeper {
       let expired: ObjectMeta[] = [];
       for (const o of page) {
         const e = objectExpiry(judge, o);
-        if (e !== undefined && e.expiryMs <= nowMs) expired.push(o);
+        // A locked object is never expired. Object Lock buckets are versioned (sweepVersions), so this is
+        // the second line of defence; it holds because the delete is conditional on the seq judged here
+        // and a retention or hold change is a new commit (a new seq).
+        if (e !== undefined && e.expiryMs <= nowMs && !isLocked(o, nowMs)) expired.push(o);
       }
       const pageStart = after;
       let next = page.length > 0 ? page[page.length - 1]!.key : after;

@@ -11,6 +11,7 @@ import { assertObjectKey } from './names.js';
 import { readSmallBody } from './payload.js';
 import { authorizeAction } from './policy-handlers.js';
 import { bucketVersioning, invalidVersionId, isVersionIdSyntax, versionIdParam } from './versioning.js';
+import { versionDeleteGuard } from './object-lock-handlers.js';
 import { S3_NS, el, parseDeleteRequest } from './xml.js';
 
 /** Deletes in flight at once within one DeleteObjects request. */
@@ -33,7 +34,8 @@ interface DeleteOutcome {
  */
 async function deleteOne(ctx: RequestContext, bucket: string, mode: VersioningMode | undefined, key: string, versionId: string | undefined): Promise<DeleteOutcome> {
   if (versionId !== undefined) {
-    const removed = await ctx.engine.deleteVersion(bucket, key, versionId);
+    // Object Lock decides on the version as it is when the delete is decided (a locked one → AccessDenied).
+    const removed = await ctx.engine.deleteVersion(bucket, key, versionId, undefined, versionDeleteGuard(ctx, bucket, key));
     return { versionId, deleteMarker: removed?.deleteMarker === true };
   }
   if (mode !== undefined) {

@@ -11,8 +11,9 @@ import { parseRange } from './range.js';
 import { httpDate } from './xml.js';
 import { tagCount } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
-import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
 import { refuseSseOnRead } from './unsupported-write-headers.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
+import { objectLockReadHeaders } from './object-lock-handlers.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -76,7 +77,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
       status = 206;
     }
   }
-  const headers = { ...objectHeaders(ctx, meta, { wholeObject: range === undefined }), ...vHeaders };
+  const headers = { ...objectHeaders(ctx, meta, { wholeObject: range === undefined }), ...vHeaders, ...objectLockReadHeaders(ctx, b, meta) };
   if (!head) applyResponseOverrides(ctx, headers);
   if (partNumber !== undefined && meta.parts) headers['x-amz-mp-parts-count'] = meta.parts.length;
   const tags = tagCount(meta);

@@ -241,7 +241,7 @@ function facts(ctx: RequestContext, action: string, bucket: string, key: string 
   };
 }
 
-/** The object (version) a request acts on, for condition keys and the anonymous-read check; undefined if none. */
+/** The object (version) a request acts on, for condition keys and the missing-key check; undefined if none. */
 function existingObject(ctx: RequestContext, bucket: string, key: string): ObjectMeta | undefined {
   if (ctx.key !== key) return ctx.engine.headObject(bucket, key); // DeleteObjects: another key of the request
   const versionId = ctx.query.get('versionId');

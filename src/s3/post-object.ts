@@ -31,6 +31,7 @@ import { checksumsToRequest, planBody, verifyDigests, type BodyPlan } from './pa
 import { parseTaggingXml, type Tags } from './tags.js';
 import { XML_DECL } from './xml.js';
 import { bucketVersioning, writtenVersionHeaders } from './versioning.js';
+import { lockAtCommit, planWriteLock, type WriteLock } from './object-lock-handlers.js';
 
 /** Text fields before the file part; one more is MaxPostPreDataLengthExceeded. */
 export const POST_MAX_FIELDS = 64;
@@ -54,6 +55,8 @@ interface Upload {
   writer: ObjectWriter;
   commit: Omit<CommitRequest, 'layout' | 'sizeBytes' | 'etag' | 'checksums'>;
   plan: BodyPlan;
+  /** x-amz-object-lock-* fields or the bucket's default retention, applied at commit. */
+  lock: WriteLock | undefined;
   minBytes: number;
   maxBytes: number;
   status: 200 | 201 | 204;
@@ -156,6 +159,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const system = systemMetaFromHeaders(h);
     const user = userMetaFromHeaders(h, limits.maxUserMetadataBytes);
     refuseUnsupportedWriteHeaders(Object.fromEntries(lower));
+    const lock = planWriteLock(ctx, b, key, Object.fromEntries(lower));
     checkObjectAcl(ctx, lower.get('acl') ?? '');
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');
@@ -170,6 +174,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
       writer,
       commit,
       plan,
+      lock,
       minBytes: policy.contentLengthRange?.min ?? 0,
       maxBytes: Math.min(limits.maxObjectSizeBytes, policy.contentLengthRange?.max ?? Infinity),
       status: successStatus(lower.get('success_action_status')),
@@ -362,8 +367,10 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyDigests(u.plan, data, {});
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
-  const versioning = bucketVersioning(requireBucket(ctx));
+  const atCommit = requireBucket(ctx);
+  const versioning = bucketVersioning(atCommit);
   if (versioning !== undefined) req.versioning = versioning;
+  Object.assign(req, lockAtCommit(u.lock, atCommit, Date.now()));
   const meta = await ctx.engine.commitObject(req);
 
   const etag = quoteEtag(meta.etag);

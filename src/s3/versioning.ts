@@ -11,6 +11,7 @@ import { S3Error } from './errors.js';
 import { requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, httpDate, parseXml, text } from './xml.js';
+import { assertVersioningChangeAllowed } from './object-lock.js';
 
 /** The bucket setting that holds the versioning state ('Enabled' | 'Suspended'; absent = never versioned). */
 export const BUCKET_VERSIONING_SETTING = 'versioning';
@@ -111,6 +112,7 @@ export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   if (status !== undefined && status !== 'Enabled' && status !== 'Suspended') throw new S3Error('MalformedXML');
   if (mfa !== undefined && mfa !== 'Enabled' && mfa !== 'Disabled') throw new S3Error('MalformedXML');
   if (mfa === 'Enabled') throw new S3Error('NotImplemented', 'MFA Delete is not supported by Strata.');
+  assertVersioningChangeAllowed(ctx.engine.getBucket(b.name) ?? b, status);
   if (status !== undefined && status !== bucketVersioning(b)) {
     await ctx.engine.updateBucketSettings(b.name, { [BUCKET_VERSIONING_SETTING]: status });
   }

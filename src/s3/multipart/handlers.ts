@@ -15,6 +15,8 @@ import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verify
 import { evaluateCopySourceConditions } from '../conditional.js';
 import { authorizeCopySource } from '../policy-handlers.js';
 import { bucketVersioning, copySourceVersion, copySourceVersionHeaders } from '../versioning.js';
+import { assertLockedPutIntegrity, planWriteLock, uploadLock } from '../object-lock-handlers.js';
+import { bucketObjectLock, defaultRetention } from '../object-lock.js';
 import { assertObjectKey, decodePathComponent } from '../names.js';
 import { urlEncodeKey } from '../list-page.js';
 import { wireChecksum, type ChecksumType } from './digests.js';
@@ -128,10 +130,12 @@ function uploadChecksumHeaders(u: UploadRecord): HeaderList {
 // ---------------------------------------------------------------- CreateMultipartUpload
 
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
   assertObjectKey(key, ctx.config.limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers);
+  // What the Create asked for is kept with the upload; the bucket default is decided at completion.
+  const lock = planWriteLock(ctx, b, key);
   checkObjectAcl(ctx);
   const svc = await service(ctx);
   const h = ctx.headers;
@@ -160,6 +164,8 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ...(principal(ctx) !== undefined ? { owner: principal(ctx)! } : {}),
     ...(storageClass ? { storageClass } : {}),
     ...(tags !== undefined ? { tags } : {}),
+    ...(lock?.retention !== undefined ? { retention: lock.retention } : {}),
+    ...(lock?.legalHold === true ? { legalHold: true } : {}),
   });
   sendXml(
     ctx,
@@ -172,15 +178,16 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
 // ---------------------------------------------------------------- UploadPart / UploadPartCopy
 
 export async function uploadPart(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true, objectLock: false });
+  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
   const svc = await service(ctx);
   const partNumber = partNumberParam(ctx, svc);
   const upload = svc.getUpload(ctx.bucket!, key, uploadIdParam(ctx));
   if (ctx.headers['x-amz-copy-source'] !== undefined) return uploadPartCopy(ctx, svc, upload, partNumber);
 
   const plan = planBody(ctx, { requireLength: true, maxBytes: svc.limits.maxPartSizeBytes });
+  assertLockedPutIntegrity(plan, uploadLock(b, upload), 'Upload Part');
   const claimedAlg = plan.headerChecksum?.alg ?? plan.trailerChecksum;
   if (upload.checksumAlgorithm !== undefined && claimedAlg !== undefined && claimedAlg !== upload.checksumAlgorithm) {
     throw new S3Error(
@@ -354,7 +361,10 @@ function withoutObjectChecksumHeaders(ctx: RequestContext): { bodyCtx: RequestCo
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
-  const versioning = bucketVersioning(requireBucket(ctx));
+  const bucketMeta = requireBucket(ctx);
+  const versioning = bucketVersioning(bucketMeta);
+  // An upload whose Create named no retention gets the bucket's default, counted from completion.
+  const lockRule = bucketObjectLock(bucketMeta)?.rule;
   const key = requireKey(ctx);
   const svc = await service(ctx);
   const uploadId = uploadIdParam(ctx);
@@ -377,6 +387,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ...(claimed !== undefined ? { claimedChecksum: claimed } : {}),
     ...(Object.keys(condition).length > 0 ? { condition } : {}),
     ...(versioning !== undefined ? { versioning } : {}),
+    ...(lockRule !== undefined ? { defaultRetention: defaultRetention(lockRule, Date.now()) } : {}),
   });
   const host = ctx.headers['host'] ?? `${ctx.config.address}:${ctx.config.port}`;
   const location = `http://${host}/${encodeURIComponent(r.bucket)}/${urlEncodeKey(r.key)}`;

@@ -7,7 +7,7 @@
 // Ids are ASCII hex and digits only, so their order does not depend on how the engine encodes aux keys.
 // ListMultipartUploads ordering (key, then initiation) comes from an in-memory index rebuilt at startup.
 import { randomBytes, createHash } from 'node:crypto';
-import type { ChecksumAlgorithm, Layout, SystemMeta } from '../../store/api.js';
+import type { ChecksumAlgorithm, Layout, ObjectRetention, SystemMeta } from '../../store/api.js';
 import type { ChecksumType } from './digests.js';
 
 export const NS_UPLOAD = 'mpu.upload';
@@ -35,6 +35,9 @@ export interface UploadRecord {
   storageClass?: string;
   /** x-amz-tagging of the Create request, validated then; applied to the object at completion. */
   tags?: Record<string, string>;
+  /** x-amz-object-lock-* of the Create request (Object Lock buckets), applied to the object at completion. */
+  retention?: ObjectRetention;
+  legalHold?: boolean;
 }
 
 export interface PartRecord {

@@ -12,7 +12,7 @@
 //                durable, the marker did not) is recognised by its parts' extents in the object's layout.
 //   Abort:       part records deleted → upload record deleted. A crash in between leaves an open upload with
 //                fewer parts, which a retried abort (or the sweeper) finishes.
-import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, VersioningMode, WriterOptions, WrittenData } from '../../store/api.js';
+import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, ObjectRetention, PartInfo, SystemMeta, VersioningMode, WriterOptions, WrittenData } from '../../store/api.js';
 import { S3Error } from '../errors.js';
 import { compositeChecksum, defaultChecksumType, fullObjectChecksum, multipartEtag, supportsComposite, supportsFullObject, type ChecksumType } from './digests.js';
 import { defaultMultipartLimits, type MultipartLimits } from './limits.js';
@@ -48,6 +48,9 @@ export interface CreateUploadRequest {
   owner?: Principal;
   storageClass?: string;
   tags?: Record<string, string>;
+  /** Object Lock the object starts with (x-amz-object-lock-* of the Create request). */
+  retention?: ObjectRetention;
+  legalHold?: boolean;
 }
 
 export interface RequestedPart {
@@ -64,6 +67,8 @@ export interface CompleteOptions {
   expectedSizeBytes?: number;
   /** The bucket's versioning mode, passed to commitObject (Enabled: the object becomes a new version). */
   versioning?: VersioningMode;
+  /** The bucket's default retention as of completion, for an upload whose Create named none. */
+  defaultRetention?: ObjectRetention;
 }
 
 export interface CompleteResult {
@@ -182,6 +187,8 @@ export class MultipartService {
       ...(req.owner !== undefined ? { owner: req.owner } : {}),
       ...(req.storageClass !== undefined ? { storageClass: req.storageClass } : {}),
       ...(req.tags !== undefined && Object.keys(req.tags).length > 0 ? { tags: req.tags } : {}),
+      ...(req.retention !== undefined ? { retention: req.retention } : {}),
+      ...(req.legalHold === true ? { legalHold: true } : {}),
     };
     await this.engine.putAux(NS_UPLOAD, upload.uploadId, upload);
     this.index.add(upload);
@@ -412,6 +419,8 @@ export class MultipartService {
           ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
           ...(options.versioning !== undefined ? { versioning: options.versioning } : {}),
+          ...((upload.retention ?? options.defaultRetention) !== undefined ? { retention: upload.retention ?? options.defaultRetention! } : {}),
+          ...(upload.legalHold === true ? { legalHold: true } : {}),
         }),
       ]);
       if (committed.status === 'rejected') {
