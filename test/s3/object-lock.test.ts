@@ -315,9 +315,12 @@ describe('deletes', () => {
     });
     const report = await sweeper.runOnce();
     await sweeper.close();
-    expect(report.expiredObjects).toBe(1);
+    // `free` is removed; the expired current version is hidden under a delete marker (markers are never
+    // locked, and the version itself stays).
+    expect(report.expiredObjects).toBe(2);
     expect(t.engine.headVersion(b, 'old', free)).toBeUndefined();
     for (const v of [retained, held, current]) expect(t.engine.headVersion(b, 'old', v), v).toBeDefined();
+    expect(t.engine.headVersion(b, 'old')?.deleteMarker).toBe(true);
   });
 });
 
