@@ -57,12 +57,20 @@ async function runServer(argv: string[]): Promise<void> {
     log.warn({ accessKeyId: config.accessKeyId }, 'STRATA_ACCESS_KEY / STRATA_SECRET_KEY not set: using the documented default root credentials. Set them before exposing this node.');
   }
   const { openEngine } = await import('./store/index.js');
-  const { startServer } = await import('./http/server.js');
+  const { startServer, identityStoreFromConfig } = await import('./http/server.js');
+  // Before anything opens: a bad identities file is a configuration error, like a bad flag.
+  let identities: Awaited<ReturnType<typeof identityStoreFromConfig>>;
+  try {
+    identities = await identityStoreFromConfig(config);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (identities.size > 1) log.info({ identities: identities.size, file: config.identitiesFile }, 'identities loaded');
   // Listen first: while the engine opens (recovery can take a while) /health/live is 200 and
   // /health/ready is 503, so an orchestrator can tell "starting" from "dead".
   const opening = openEngine(config.engine, { log: (m) => log.info({ engine: true }, m) });
   opening.catch(() => undefined);
-  const server = await startServer({ engine: opening, config, log });
+  const server = await startServer({ engine: opening, config, log, identities });
   log.info({ address: config.address, port: server.port }, 'listening; opening the engine');
   let engine: Awaited<typeof opening>;
   try {

@@ -1,5 +1,5 @@
-// Identity store: who may sign requests. Today a node has a root key pair from config plus any
-// extra keys added at startup; lookups are a Map hit on the request path (no I/O).
+// Identity store: who may sign requests — the root key pair from config plus the users of
+// --identities-file (identities-file.ts); lookups are a Map hit on the request path (no I/O).
 
 import { AuthError } from './errors.js';
 

@@ -21,6 +21,9 @@ export interface PostPolicyOptions {
   service?: string;
 }
 
+/** The policy's expiration: 2013-08-01T12:00:00Z, optionally with fractional seconds. */
+const ISO_8601_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
 export interface PostPolicyResult {
   accessKeyId: string;
   identity: Identity;
@@ -117,7 +120,9 @@ function checkPolicy(f: Map<string, string>, policyB64: string, accessKeyId: str
   }
   if (typeof policy !== 'object' || policy === null) throw new AuthError('InvalidArgument', 'policy must be a JSON object');
   const { expiration, conditions } = policy as { expiration?: unknown; conditions?: unknown };
-  const expiresAtMs = typeof expiration === 'string' && expiration.length <= 64 ? Date.parse(expiration) : NaN;
+  // ISO 8601 in UTC, as S3 requires (2013-08-01T12:00:00.000Z); Date.parse alone would also take
+  // "2013-08-01 12:00:00+00:00" or "Aug 1 2013", which S3 refuses as an invalid policy.
+  const expiresAtMs = typeof expiration === 'string' && ISO_8601_UTC.test(expiration) ? Date.parse(expiration) : NaN;
   if (Number.isNaN(expiresAtMs)) throw new AuthError('InvalidArgument', 'policy expiration is missing or invalid');
   if (options.nowMs > expiresAtMs) throw denied('Policy expired.');
   if (!Array.isArray(conditions) || conditions.length > MAX_POLICY_CONDITIONS) throw new AuthError('InvalidArgument', 'policy conditions must be an array of at most 64 entries');

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Engine } from '../store/api.js';
 import type { ServerConfig } from '../config.js';
 import { IdentityStore, type IdentityLookup } from '../auth/identities.js';
+import { loadIdentityStore } from '../auth/identities-file.js';
 import type { Logger } from '../observe/log.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Health } from '../observe/health.js';
@@ -125,13 +126,18 @@ function parseQuery(raw: string): Map<string, string> {
   return q;
 }
 
+/** The root pair from the environment plus the --identities-file users. Throws IdentitiesFileError. */
+export function identityStoreFromConfig(config: ServerConfig): Promise<IdentityStore> {
+  const root = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, displayName: config.accessKeyId };
+  return config.identitiesFile === '' ? Promise.resolve(IdentityStore.fromConfig(root)) : loadIdentityStore(root, config.identitiesFile);
+}
+
 export async function startServer(deps: ServerDeps): Promise<StrataServer> {
   const uws = loadUws();
   const { config, log } = deps;
   let engine: Engine | undefined = deps.engine instanceof Promise ? undefined : deps.engine;
   const limits = config.limits;
-  const identities =
-    deps.identities ?? IdentityStore.fromConfig({ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, displayName: config.accessKeyId });
+  const identities = deps.identities ?? (await identityStoreFromConfig(config));
   const metrics = deps.metrics ?? createMetrics(() => engine);
   const health = new Health();
   const admission = new Admission(limits.maxInFlightRequests, limits.admissionWaitMs);

@@ -36,82 +36,49 @@ export function checkBucketAcl(ctx: RequestContext): void {
   }
 }
 
-/** An AccessControlPolicy body lists at most this many grants (S3's own limit is 100). */
-const MAX_ACL_GRANTS = 100;
+// --- PutBucketAcl / PutObjectAcl ------------------------------------------------------------------
+// AWS, for a bucket owner enforced bucket: an ACL that only says "the owner has full control" — the
+// canned `private` / `bucket-owner-full-control`, or the same thing as an AccessControlPolicy body —
+// succeeds and changes nothing; any other ACL is 400 AccessControlListNotSupported.
 
-function asList(v: unknown): unknown[] {
-  if (v === undefined || v === '') return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-function field(v: unknown, name: string): unknown {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[name] : undefined;
-}
-
-/**
- * Whether an AccessControlPolicy document says exactly "the owner has full control" — the one ACL an
- * ACL-disabled bucket accepts ("an equivalent form of bucket-owner-full-control expressed in XML").
- * Not a policy document at all → MalformedACLError.
- */
-export function isOwnerFullControlXml(body: Buffer, owner: string): boolean {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseXml(body);
-  } catch {
-    throw new S3Error('MalformedACLError');
-  }
+/** The one ACL an ACL-disabled bucket accepts, written as XML: the owner, FULL_CONTROL, nothing else. */
+function isOwnerFullControlXml(doc: Record<string, unknown>, owner: string): boolean {
   const policy = doc['AccessControlPolicy'];
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new S3Error('MalformedACLError');
-  const ownerId = text(field(field(policy, 'Owner'), 'ID'));
-  if (ownerId !== undefined && ownerId !== owner) return false;
-  const grants = asList(field(field(policy, 'AccessControlList'), 'Grant'));
-  if (grants.length > MAX_ACL_GRANTS) throw new S3Error('MalformedACLError', `An ACL has at most ${MAX_ACL_GRANTS} grants.`);
-  if (grants.length === 0) return false; // revoking the owner's access is not "owner full control"
-  return grants.every((g) => {
-    const grantee = field(g, 'Grantee');
-    return (
-      text(field(g, 'Permission')) === 'FULL_CONTROL' &&
-      text(field(grantee, 'ID')) === owner &&
-      field(grantee, 'URI') === undefined &&
-      field(grantee, 'EmailAddress') === undefined
-    );
-  });
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw new S3Error('MalformedACLError');
+  const p = policy as Record<string, unknown>;
+  const ownerEl = p['Owner'];
+  if (ownerEl !== undefined && (ownerEl === null || typeof ownerEl !== 'object' || text((ownerEl as Record<string, unknown>)['ID']) !== owner)) return false;
+  const list = p['AccessControlList'];
+  if (list === null || typeof list !== 'object' || Array.isArray(list)) return false; // no grants: not the owner's full control
+  const grants = (list as Record<string, unknown>)['Grant'];
+  if (grants === null || typeof grants !== 'object' || Array.isArray(grants)) return false; // zero or several grants
+  const g = grants as Record<string, unknown>;
+  const grantee = g['Grantee'];
+  if (grantee === null || typeof grantee !== 'object' || Array.isArray(grantee)) throw new S3Error('MalformedACLError');
+  const who = grantee as Record<string, unknown>;
+  return text(who['ID']) === owner && who['URI'] === undefined && who['EmailAddress'] === undefined && text(g['Permission']) === 'FULL_CONTROL';
 }
 
-/**
- * The ACL a PutBucketAcl / PutObjectAcl request asks for, from x-amz-acl, x-amz-grant-* or the body
- * (one or the other, as S3). Only "the owner has full control" is accepted, as a no-op: it is the state
- * every bucket and object is already in. Anything else is 400 AccessControlListNotSupported, what S3
- * answers on a bucket with ACLs disabled — never stored and then ignored.
- */
-async function checkAclWrite(ctx: RequestContext, owner: string, cannedAccepted: ReadonlySet<string>): Promise<void> {
-  const canned = cannedAcl(ctx.headers['x-amz-acl']);
-  const grantHeaders = GRANT_HEADERS.some((h) => ctx.headers[h] !== undefined);
+async function putAcl(ctx: RequestContext, owner: string): Promise<void> {
+  const acl = cannedAcl(ctx.headers['x-amz-acl']);
+  const grants = GRANT_HEADERS.some((h) => ctx.headers[h] !== undefined);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const hasBody = body.toString('utf8').trim() !== '';
-  if ((canned !== undefined || grantHeaders) && hasBody) throw new S3Error('UnexpectedContent', 'This request does not support content when an ACL header is given.');
-  if (grantHeaders) throw new S3Error('AccessControlListNotSupported');
-  if (canned !== undefined) {
-    if (!cannedAccepted.has(canned)) throw new S3Error('AccessControlListNotSupported');
-    return;
-  }
-  if (!hasBody) throw new S3Error('MalformedACLError', 'An ACL needs an x-amz-acl header, x-amz-grant-* headers or an AccessControlPolicy body.');
-  if (!isOwnerFullControlXml(body, owner)) throw new S3Error('AccessControlListNotSupported');
+  if ((acl !== undefined || grants) && hasBody) throw new S3Error('UnexpectedContent', 'Specify an ACL with the x-amz-acl / x-amz-grant-* headers or in the body, not both.');
+  if (acl === undefined && !grants && !hasBody) throw new S3Error('MissingSecurityHeader', 'An ACL is required: x-amz-acl, x-amz-grant-* or an AccessControlPolicy body.');
+  const ownerOnly = hasBody ? isOwnerFullControlXml(parseXml(body), owner) : !grants && acl !== undefined && OBJECT_ACLS_ACCEPTED.has(acl);
+  if (!ownerOnly) throw new S3Error('AccessControlListNotSupported');
+  ctx.res.send(200, {}, '');
 }
-
-/** For a bucket, `private` and `bucket-owner-full-control` both mean "the owner has full control". */
-const BUCKET_ACLS_ACCEPTED = OBJECT_ACLS_ACCEPTED;
 
 export async function putBucketAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
-  await checkAclWrite(ctx, b.owner, BUCKET_ACLS_ACCEPTED);
-  ctx.res.send(200, {}, '');
+  await putAcl(ctx, b.owner);
 }
 
 export async function putObjectAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
   const key = requireKey(ctx);
   if (!ctx.engine.headObject(b.name, key)) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  await checkAclWrite(ctx, b.owner, OBJECT_ACLS_ACCEPTED);
-  ctx.res.send(200, {}, '');
+  await putAcl(ctx, b.owner);
 }

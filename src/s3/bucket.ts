@@ -5,6 +5,7 @@ import { checkCreateBucketFeatures } from './unconfigured.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
+import type { AuthResult } from '../auth/request.js';
 import { assertBucketName } from './names.js';
 import { intParam, requireBucket, sendXml, ownerXml } from './common.js';
 import { decodeContinuationToken, encodeContinuationToken } from './list-page.js';
@@ -25,9 +26,12 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
     after = decodeContinuationToken(token);
     if (after === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { details: { ArgumentName: 'continuation-token' } });
   }
+  // As S3, a caller lists the buckets it owns; root, the node's administrator, lists every bucket
+  // (it may act on all of them — policy-handlers.ts — and must see ones made under a rotated root key).
+  const everyone = isRootCaller(ctx);
   const all = ctx.engine
     .listBuckets()
-    .filter((b) => b.name.startsWith(prefix) && (after === undefined || b.name > after))
+    .filter((b) => (everyone || b.owner === owner) && b.name.startsWith(prefix) && (after === undefined || b.name > after))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = all.slice(0, maxBuckets);
   let xml = `<ListAllMyBucketsResult xmlns="${S3_NS}">${ownerXml(owner)}<Buckets>`;
@@ -37,6 +41,11 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
   if (prefix !== '') xml += el('Prefix', prefix);
   xml += '</ListAllMyBucketsResult>';
   sendXml(ctx, 200, xml);
+}
+
+function isRootCaller(ctx: RequestContext): boolean {
+  const raw = ctx.auth?.raw as Partial<AuthResult> | undefined;
+  return raw?.anonymous === false && raw.identity?.isRoot === true;
 }
 
 export async function createBucket(ctx: RequestContext): Promise<void> {

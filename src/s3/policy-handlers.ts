@@ -3,9 +3,10 @@
 // (settings.policy) and compiled on first use; parsing and IAM evaluation are pure, in policy.ts.
 //
 // Who may do what:
-// - anonymous (no credentials): only what the bucket policy explicitly allows, and no Deny matches;
-//   without a policy, AccessDenied as before;
-// - signed by a known identity: allowed by that identity, as before, unless a Deny statement applies;
+// - the bucket's owner (the identity that created it) and the node's root identity: everything,
+//   unless a Deny statement applies;
+// - anyone else — anonymous, or another identity from --identities-file, like another AWS account:
+//   only what the bucket policy explicitly allows, and no Deny matches; without a policy, AccessDenied;
 // - the bucket owner and the node's root identity may always Get/Put/DeleteBucketPolicy (as AWS lets
 //   the account root), so no policy can lock them out of fixing it. Nobody anonymous ever may.
 
@@ -161,9 +162,10 @@ function callerOf(ctx: RequestContext): Caller {
   return id === undefined ? { anonymous: true } : { anonymous: false, accessKeyId: id };
 }
 
-function signedBy(ctx: RequestContext): AuthResult | undefined {
+/** The verified signer: a header / presigned AuthResult, or a POST form's PostPolicyResult (no `anonymous` field). */
+function signedBy(ctx: RequestContext): Pick<AuthResult, 'accessKeyId' | 'identity'> & { kind?: AuthResult['kind'] } | undefined {
   const raw = ctx.auth?.raw as Partial<AuthResult> | undefined;
-  return raw && raw.anonymous === false && raw.identity ? (raw as AuthResult) : undefined;
+  return raw && (raw as { anonymous?: boolean }).anonymous !== true && raw.identity && typeof raw.accessKeyId === 'string' ? (raw as AuthResult) : undefined;
 }
 
 /** The request's condition-key values (policy.ts decides which keys are supported at all). */
@@ -221,42 +223,75 @@ function exemptFromDeny(ctx: RequestContext, b: BucketMeta): boolean {
 }
 
 /**
+ * The bucket's own side: its owner, and the node's root identity (the administrator, who must reach
+ * every bucket — including ones created under a root key since rotated). They need only the absence
+ * of an applicable Deny. Everyone else — anonymous or another identity — is an outsider to the
+ * bucket, as another AWS account is, and needs an Allow from the bucket policy.
+ */
+function isInsider(ctx: RequestContext, b: BucketMeta): boolean {
+  const id = signedBy(ctx);
+  return id !== undefined && (id.identity.isRoot || id.accessKeyId === b.owner);
+}
+
+function refuseOutsider(ctx: RequestContext): never {
+  if (ctx.auth?.accessKeyId === undefined) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  throw accessDenied();
+}
+
+/**
  * Decide one (action, bucket, key) for this request's caller. Throws AccessDenied.
- * Signed callers need only the absence of an applicable Deny; anonymous ones need an Allow.
+ * The owner and root need only the absence of an applicable Deny; outsiders need an Allow.
+ * No bucket: anonymous callers are refused, signed ones get the handler's NoSuchBucket.
  */
 export function authorizeAction(ctx: RequestContext, b: BucketMeta | undefined, action: string, key: string | undefined): void {
-  const anonymous = ctx.auth?.accessKeyId === undefined;
-  const policy = b ? bucketPolicy(b) : undefined;
-  if (!policy) {
-    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (b === undefined) {
+    if (ctx.auth?.accessKeyId === undefined) refuseOutsider(ctx);
     return;
   }
-  const decision = evaluatePolicy(policy, facts(ctx, action, b!.name, key));
-  if (decision === 'deny' && !exemptFromDeny(ctx, b!)) throw accessDenied();
-  if (anonymous && decision !== 'allow') throw accessDenied();
+  const insider = isInsider(ctx, b);
+  const policy = bucketPolicy(b);
+  if (!policy) {
+    if (!insider) refuseOutsider(ctx);
+    return;
+  }
+  const decision = evaluatePolicy(policy, facts(ctx, action, b.name, key));
+  if (decision === 'deny' && !exemptFromDeny(ctx, b)) throw accessDenied();
+  if (!insider && decision !== 'allow') throw accessDenied();
 }
 
 /**
  * The step after authentication (src/http/server.ts): the routed operation against the bucket's
- * policy. A bucket without a policy costs a cached bucket lookup and one property read.
+ * owner and policy. The owner's (or root's) request to a bucket without a policy costs a cached
+ * bucket lookup and one property read.
  */
 export function authorizeRequest(ctx: RequestContext): void {
   const anonymous = ctx.auth?.accessKeyId === undefined;
   const b = ctx.bucket === undefined ? undefined : ctx.engine.getBucket(ctx.bucket);
-  if (b === undefined || b.settings[BUCKET_POLICY_SETTING] === undefined) {
-    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (b === undefined) {
+    // A bucket that does not exist is 404 NoSuchBucket to everyone, as S3 answers (bucket names are
+    // global and public); service-level requests and creating a bucket still need credentials.
+    if (anonymous && (ctx.bucket === undefined || ctx.op === 'CreateBucket')) refuseOutsider(ctx);
+    return;
+  }
+  // Another identity creating an existing bucket learns BucketAlreadyExists from the handler, as S3 answers.
+  if (ctx.op === 'CreateBucket' && !anonymous) return;
+  const insider = isInsider(ctx, b);
+  const hasPolicy = b.settings[BUCKET_POLICY_SETTING] !== undefined;
+  if (!hasPolicy) {
+    if (!insider) refuseOutsider(ctx);
     return;
   }
   const action = POLICY_ACTIONS[ctx.op];
-  // Not governed by a bucket policy; policy operations are for the owner's account only (AWS answers
-  // other accounts 405); per-key operations are decided key by key by their handlers.
+  // Not governed by a bucket policy: the bucket's side only. Policy operations are for the owner's
+  // side or an identity the policy names, never anonymous (AWS answers other accounts 405).
   if (action === null || action === undefined || (anonymous && POLICY_OPS.has(ctx.op))) {
-    if (anonymous) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+    if (!insider) refuseOutsider(ctx);
     return;
   }
+  // Per-key operations are decided key by key by their handlers.
   if (PER_KEY_OPS.has(ctx.op)) return;
   authorizeAction(ctx, b, action, ctx.key);
-  if (anonymous && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !ctx.engine.headObject(b.name, ctx.key)) {
+  if (!insider && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !ctx.engine.headObject(b.name, ctx.key)) {
     // As S3: a missing key is NoSuchKey only to a caller who may list the bucket; otherwise AccessDenied,
     // so a public-read policy does not reveal which keys exist.
     if (evaluatePolicy(bucketPolicy(b)!, facts(ctx, 's3:ListBucket', b.name, undefined)) !== 'allow') throw accessDenied();
@@ -266,7 +301,7 @@ export function authorizeRequest(ctx: RequestContext): void {
 /** CopyObject / UploadPartCopy: the caller must also be allowed to read the source. */
 export function authorizeCopySource(ctx: RequestContext, srcBucket: string, srcKey: string): void {
   const b = ctx.engine.getBucket(srcBucket);
-  if (ctx.auth?.accessKeyId !== undefined && (b === undefined || b.settings[BUCKET_POLICY_SETTING] === undefined)) return;
+  if (b !== undefined && b.settings[BUCKET_POLICY_SETTING] === undefined && isInsider(ctx, b)) return;
   authorizeAction(ctx, b, 's3:GetObject', srcKey);
 }
 

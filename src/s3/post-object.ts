@@ -92,7 +92,9 @@ export async function postObject(ctx: RequestContext): Promise<void> {
         fields: POST_MAX_FIELDS,
         fieldSize: POST_MAX_FIELD_VALUE_BYTES,
         fieldNameSize: POST_MAX_FIELD_NAME_BYTES,
-        files: 1,
+        // Every part with a filename is a "file" to the parser, though S3 tells the file by its name:
+        // text fields sent as file parts (Python requests' files=, some form builders) count here too.
+        files: POST_MAX_FIELDS + 1,
         parts: POST_MAX_FIELDS + 1,
         headerPairs: POST_MAX_PART_HEADERS,
       },
@@ -109,6 +111,10 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   let preFileBytes = 0;
   let upload: Upload | undefined;
   let fileSeen = false;
+  /** Text fields sent as file parts whose value is still arriving; the file waits for them. */
+  let pendingFields = 0;
+  let deferredFile: (() => void) | undefined;
+  let parserFinished = false;
   let failure: unknown;
   let settle!: { resolve: () => void; reject: (e: unknown) => void };
   const parsed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -196,6 +202,11 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     }
   };
 
+  // The form is parsed when the parser has finished, every field has its value and the file has ended.
+  const maybeSettle = (): void => {
+    if (failure === undefined && parserFinished && pendingFields === 0 && (upload === undefined || upload.ended)) settle.resolve();
+  };
+
   const startFile = (filename: string, stream: Readable | undefined, text?: Buffer): void => {
     fileSeen = true;
     let u: Upload;
@@ -215,6 +226,50 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     stream.on('data', (chunk: Buffer) => feed(u, chunk, stream));
     stream.on('end', () => {
       u.ended = true;
+      maybeSettle();
+    });
+  };
+
+  /** One text field before the file; false once the request has failed. */
+  const addField = (name: string, value: string): boolean => {
+    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
+      fail(new S3Error('MaxPostPreDataLengthExceeded'));
+      return false;
+    }
+    const ln = name.toLowerCase();
+    if (seen.has(ln)) {
+      fail(new S3Error('InvalidArgument', `The form field ${name.slice(0, 64)} appears more than once.`));
+      return false;
+    }
+    seen.add(ln);
+    fields.push([name, value]);
+    return true;
+  };
+
+  /** A part with a filename but not named "file": a text field, read whole (bounded) before the file starts. */
+  const fieldFromFilePart = (name: string, stream: Readable): void => {
+    pendingFields++;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      if (failure !== undefined) return;
+      bytes += chunk.byteLength;
+      if (bytes > POST_MAX_FIELD_VALUE_BYTES) {
+        fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      pendingFields--;
+      if (failure !== undefined || !addField(name, Buffer.concat(chunks).toString('utf8'))) return;
+      if (pendingFields === 0 && deferredFile !== undefined) {
+        const start = deferredFile;
+        deferredFile = undefined;
+        start();
+      }
+      maybeSettle();
     });
   };
 
@@ -224,29 +279,31 @@ export async function postObject(ctx: RequestContext): Promise<void> {
       fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
       return;
     }
-    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-    if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
-      fail(new S3Error('MaxPostPreDataLengthExceeded'));
-      return;
-    }
-    const ln = name.toLowerCase();
     // A text part named "file" is the content (S3 accepts "file or text content").
-    if (ln === 'file') {
-      startFile('', undefined, Buffer.from(value, 'utf8'));
+    if (name.toLowerCase() === 'file') {
+      if (pendingFields > 0) {
+        fileSeen = true;
+        deferredFile = () => startFile('', undefined, Buffer.from(value, 'utf8'));
+      } else startFile('', undefined, Buffer.from(value, 'utf8'));
       return;
     }
-    if (seen.has(ln)) {
-      fail(new S3Error('InvalidArgument', `The form field ${name.slice(0, 64)} appears more than once.`));
-      return;
-    }
-    seen.add(ln);
-    fields.push([name, value]);
+    addField(name, value);
   });
-  bb.on('file', (_name, stream, info) => {
+  bb.on('file', (name, stream, info) => {
     // Destroying the parser destroys the open file stream with an error: never let that be unhandled.
     stream.on('error', (err: Error) => fail(malformed(err.message)));
     if (failure !== undefined || fileSeen) {
       stream.resume();
+      return;
+    }
+    if (name.toLowerCase() !== 'file') {
+      fieldFromFilePart(name, stream);
+      return;
+    }
+    if (pendingFields > 0) {
+      // The stream buffers (fileHwm), then the parser and the socket pause until the fields are in.
+      fileSeen = true;
+      deferredFile = () => startFile(info.filename ?? '', stream);
       return;
     }
     startFile(info.filename ?? '', stream);
@@ -258,7 +315,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   bb.on('partsLimit', tooManyParts);
   bb.on('error', (err: unknown) => fail(malformed(err instanceof Error ? err.message : undefined)));
   bb.on('finish', () => {
-    if (failure === undefined) settle.resolve();
+    parserFinished = true;
+    maybeSettle();
   });
 
   let parserFull = false;
@@ -301,7 +359,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     throw new S3Error('IncorrectNumberOfFilesInPostRequest');
   }
   const u = upload;
-  if (!u.ended) throw new Error('form parser finished before the file part ended');
+  if (!u.ended) throw new Error('form parsed before the file part ended');
   const data = await u.writer.finish();
   if (data.sizeBytes !== u.receivedBytes) throw new Error(`engine wrote ${data.sizeBytes} bytes but ${u.receivedBytes} were received`);
   if (u.receivedBytes < u.minBytes) {

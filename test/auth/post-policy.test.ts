@@ -91,7 +91,8 @@ describe('verifyPostPolicy', () => {
       const f = form([{ bucket: 'b' }, ['eq', '$key', 'k'], w], { key: 'k' });
       code(() => verifyPostPolicy(f, 'b', identities, { region: REGION, nowMs: NOW }));
     }
-    for (const exp of ['', 'not a date', '2030-01-01T00:00:00Z'.repeat(10)]) {
+    // Only ISO 8601 UTC (S3): Python's str(datetime) and other formats Date.parse would take are refused.
+    for (const exp of ['', 'not a date', '2030-01-01T00:00:00Z'.repeat(10), '2030-01-01 00:00:00.123456+00:00', 'Jan 1 2030', '2030-01-01T00:00:00+01:00', '2030-01-01']) {
       expect(code(() => verifyPostPolicy(form([{ bucket: 'b' }, ['eq', '$key', 'k']], { key: 'k' }, exp), 'b', identities, { region: REGION, nowMs: NOW }))).toBe('InvalidArgument');
     }
   });

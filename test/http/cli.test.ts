@@ -29,6 +29,21 @@ describe.skipIf(!built)('strata CLI (built)', () => {
     expect(bad.stderr).toContain('unknown flag --prot');
   });
 
+  it('server refuses to start on a bad --identities-file, naming the file, the entry and the reason', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cli-'));
+    try {
+      const file = path.join(dir, 'users.json');
+      fs.writeFileSync(file, JSON.stringify([{ accessKeyId: 'alice-key', secretAccessKey: 'alice-secret-123' }, { accessKeyId: 'alice-key', secretAccessKey: 'other-secret-123' }]));
+      const r = spawnSync(process.execPath, [BIN, 'server', '--data', dir, '--address', '127.0.0.1', '--port', '0', '--identities-file', file], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`identities file ${file}: entry 1`);
+      expect(r.stderr).toContain('duplicate access key id alice-key');
+      expect(fs.existsSync(path.join(dir, 'index'))).toBe(false); // refused before the engine opened anything
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('server starts, reports ready, warns about default credentials, drains on SIGTERM and exits 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cli-'));
     const env = { ...process.env };

@@ -1,6 +1,5 @@
 // ACLs are disabled (Object Ownership "bucket owner enforced", AWS's default): asking for any other ACL
-// is a clear 400, never a silently private object; asking for "owner full control" is a 200 no-op.
-// Also CreateBucket on an existing bucket (S3 resets the ACL there). Real server, AWS SDK v3.
+// is a clear 400, never a silently private object. Real server, AWS SDK v3.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,8 +13,9 @@ import {
   PutBucketAclCommand,
   PutObjectAclCommand,
   PutObjectCommand,
-  type AccessControlPolicy,
   S3Client,
+  type BucketCannedACL,
+  type Grant,
   type ObjectCannedACL,
 } from '@aws-sdk/client-s3';
 import type { TestServer } from '../helpers/server.js';
@@ -72,73 +72,42 @@ describe('bucket ACLs on CreateBucket', () => {
 });
 
 describe('PutBucketAcl / PutObjectAcl', () => {
-  // What S3 accepts on an ACL-disabled bucket: "the owner has full control", as a canned ACL or the same
-  // thing written as XML (what a client sends after reading the ACL back). It is already the state.
-  it('owner full control (canned or as XML) → 200, and the ACL reads back unchanged', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'acl-obj', Body: 'x' }));
-    await s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' }));
-    await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'private' }));
-    await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'bucket-owner-full-control' }));
-    const bucketAcl = await s3.send(new GetBucketAclCommand({ Bucket: B }));
-    await s3.send(new PutBucketAclCommand({ Bucket: B, AccessControlPolicy: { Owner: bucketAcl.Owner, Grants: bucketAcl.Grants } }));
-    const objectAcl = await s3.send(new GetObjectAclCommand({ Bucket: B, Key: 'acl-obj' }));
-    await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', AccessControlPolicy: { Owner: objectAcl.Owner, Grants: objectAcl.Grants } }));
-    const after = await s3.send(new GetBucketAclCommand({ Bucket: B }));
-    expect(after.Grants).toEqual(bucketAcl.Grants);
-    expect(after.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[t.accessKeyId, 'FULL_CONTROL']]);
+  const OWNER = (): { ID: string; DisplayName: string } => ({ ID: t.accessKeyId, DisplayName: t.accessKeyId });
+  const ownerFull = (): { Owner: { ID: string; DisplayName: string }; Grants: Grant[] } => ({
+    Owner: OWNER(),
+    Grants: [{ Grantee: { ID: t.accessKeyId, Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }],
   });
 
-  it('any other ACL → 400 AccessControlListNotSupported (public canned ACLs, grants, other grantees, no grants)', async () => {
-    const { Owner, Grants } = await s3.send(new GetBucketAclCommand({ Bucket: B }));
-    const policies: AccessControlPolicy[] = [
-      { Owner, Grants: [...Grants!, { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }] },
-      { Owner, Grants: [...Grants!, { Grantee: { Type: 'CanonicalUser', ID: '_foo' }, Permission: 'FULL_CONTROL' }] },
-      { Owner, Grants: [...Grants!, { Grantee: { Type: 'AmazonCustomerByEmail', EmailAddress: 'someone@example.com' }, Permission: 'FULL_CONTROL' }] },
-      { Owner, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: t.accessKeyId }, Permission: 'READ' }] },
-      { Owner, Grants: [] },
+  it('the owner-full-control ACL (canned private / bucket-owner-full-control, or the same as XML) succeeds and changes nothing', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'acl-target', Body: 'x' }));
+    for (const ACL of ['private', 'bucket-owner-full-control'] as const) {
+      expect((await s3.send(new PutBucketAclCommand({ Bucket: B, ACL }))).$metadata.httpStatusCode).toBe(200);
+      expect((await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', ACL }))).$metadata.httpStatusCode).toBe(200);
+    }
+    await s3.send(new PutBucketAclCommand({ Bucket: B, AccessControlPolicy: ownerFull() }));
+    await s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', AccessControlPolicy: ownerFull() }));
+    const got = await s3.send(new GetBucketAclCommand({ Bucket: B }));
+    expect(got.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[t.accessKeyId, 'FULL_CONTROL']]);
+  });
+
+  it('any other ACL → 400 AccessControlListNotSupported, as AWS answers a bucket owner enforced bucket', async () => {
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'public-read' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', ACL: 'public-read-write' })), 'AccessControlListNotSupported', 400);
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, GrantRead: 'uri=http://acs.amazonaws.com/groups/global/AllUsers' })), 'AccessControlListNotSupported', 400);
+    const cases: Grant[][] = [
+      [], // no grants at all
+      [{ Grantee: { ID: t.accessKeyId, Type: 'CanonicalUser' }, Permission: 'READ' }],
+      [...ownerFull().Grants, { Grantee: { URI: 'http://acs.amazonaws.com/groups/global/AllUsers', Type: 'Group' }, Permission: 'READ' }],
+      [{ Grantee: { ID: 'someone-else', Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }],
     ];
-    for (const AccessControlPolicy of policies) {
-      await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, AccessControlPolicy })), 'AccessControlListNotSupported', 400);
-      await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', AccessControlPolicy })), 'AccessControlListNotSupported', 400);
+    for (const Grants of cases) {
+      await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-target', AccessControlPolicy: { Owner: OWNER(), Grants } })), 'AccessControlListNotSupported', 400);
     }
-    for (const ACL of ['public-read', 'public-read-write', 'authenticated-read'] as ObjectCannedACL[]) {
-      await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, ACL })), 'AccessControlListNotSupported', 400);
-      await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL })), 'AccessControlListNotSupported', 400);
-    }
-    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, GrantRead: `id=${t.accessKeyId}` })), 'AccessControlListNotSupported', 400);
-    // Still owner full control afterwards.
-    expect((await s3.send(new GetBucketAclCommand({ Bucket: B }))).Grants).toEqual(Grants);
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'everyone-welcome' as BucketCannedACL })), 'InvalidArgument', 400);
   });
 
-  it('errors: NoSuchBucket, NoSuchKey, a body that is not an AccessControlPolicy → MalformedACLError', async () => {
-    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: 'acl-none', ACL: 'private' })), 'NoSuchBucket', 404);
-    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-missing', ACL: 'private' })), 'NoSuchKey', 404);
-    const bad = new PutBucketAclCommand({ Bucket: B });
-    bad.middlewareStack.add(
-      (next) => async (args) => {
-        (args.request as { body: string }).body = '<Tagging><TagSet/></Tagging>';
-        return next(args);
-      },
-      { step: 'build' },
-    );
-    await expectS3Error(s3.send(bad), 'MalformedACLError', 400);
-  });
-});
-
-describe('CreateBucket on a bucket that exists', () => {
-  it('the owner re-creating it in us-east-1 → 200 and its objects stay (S3 legacy behaviour)', async () => {
-    expect(t.region).toBe('us-east-1');
-    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'kept', Body: 'x' }));
-    await s3.send(new CreateBucketCommand({ Bucket: B }));
-    expect(await exists('kept')).toBe(true);
-  });
-
-  it('in any other region → 409 BucketAlreadyOwnedByYou', async () => {
-    const other = await startS3Suite(['eu-bucket'], { flags: { region: 'eu-west-1' } });
-    try {
-      await expectS3Error(other.s3.send(new CreateBucketCommand({ Bucket: 'eu-bucket' })), 'BucketAlreadyOwnedByYou', 409);
-    } finally {
-      await stopS3Suite(other.t, other.s3);
-    }
+  it('a missing object is NoSuchKey; no ACL at all is MissingSecurityHeader', async () => {
+    await expectS3Error(s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'no-such-object', ACL: 'private' })), 'NoSuchKey', 404);
+    await expectS3Error(s3.send(new PutBucketAclCommand({ Bucket: B })), 'MissingSecurityHeader', 400);
   });
 });

@@ -22,6 +22,7 @@ import {
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -133,6 +134,16 @@ describe('anonymous access', () => {
     await expectS3Error(anon.send(new ListObjectsV2Command({ Bucket: B })), 'AccessDenied', 403);
     await expectS3Error(anon.send(new PutObjectCommand({ Bucket: B, Key: 'x', Body: 'x' })), 'AccessDenied', 403);
     expect((await fetch(`${t.endpoint}/${B}/photo.jpg`)).status).toBe(403);
+  });
+
+  it('a bucket that does not exist is 404 NoSuchBucket to anonymous callers too (as S3); creating one or listing buckets is still 403', async () => {
+    await expectS3Error(anon.send(new GetObjectCommand({ Bucket: 'pol-nowhere', Key: 'k' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new PutObjectCommand({ Bucket: 'pol-nowhere', Key: 'k', Body: 'x' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new DeleteObjectCommand({ Bucket: 'pol-nowhere', Key: 'k' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new ListObjectsV2Command({ Bucket: 'pol-nowhere' })), 'NoSuchBucket', 404);
+    await expectS3Error(anon.send(new CreateBucketCommand({ Bucket: 'pol-nowhere' })), 'AccessDenied', 403);
+    await expectS3Error(anon.send(new ListBucketsCommand({})), 'AccessDenied', 403);
+    expect(t.engine.getBucket('pol-nowhere')).toBeUndefined();
   });
 
   it('a public-read policy lets anyone GET and HEAD objects; PUT, DELETE, listing and the policy stay closed', async () => {
@@ -295,7 +306,12 @@ describe('principals: a second identity', () => {
     await root.send(
       new PutBucketPolicyCommand({
         Bucket: B,
-        Policy: doc(B, { Effect: 'Deny', Principal: { AWS: bobArn }, Action: ['s3:PutObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] }),
+        Policy: doc(
+          B,
+          // bob does not own the bucket: he needs the Allow at all, and the Deny wins over it
+          { Effect: 'Allow', Principal: { AWS: bobArn }, Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${B}/*` },
+          { Effect: 'Deny', Principal: { AWS: bobArn }, Action: ['s3:PutObject', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'], Resource: [`arn:aws:s3:::${B}`, `arn:aws:s3:::${B}/*`] },
+        ),
       }),
     );
     await expectS3Error(bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' })), 'AccessDenied', 403);
@@ -304,7 +320,8 @@ describe('principals: a second identity', () => {
     // The owner-and-root exemption is not for everyone: bob cannot remove the policy that binds him.
     await expectS3Error(bob.send(new DeleteBucketPolicyCommand({ Bucket: B })), 'AccessDenied', 403);
     await root.send(new DeleteBucketPolicyCommand({ Bucket: B }));
-    await bob.send(new PutObjectCommand({ Bucket: B, Key: 'doc', Body: 'bob was here' }));
+    // Without a policy, root's bucket is root's alone.
+    await expectS3Error(bob.send(new GetObjectCommand({ Bucket: B, Key: 'doc' })), 'AccessDenied', 403);
   });
 
   it('a principal naming an identity that does not exist is refused (a typo must not make a Deny inert)', async () => {

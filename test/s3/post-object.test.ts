@@ -12,7 +12,7 @@ import { minioClient, sdkClient } from '../helpers/server-clients.js';
 import { startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 import { rawExchange } from '../helpers/server-raw.js';
 import { deriveSigningKey, formatAmzDate, hmacHex } from '../../src/auth/sigv4.js';
-import { POST_MAX_FIELDS } from '../../src/s3/post-object.js';
+import { POST_MAX_FIELDS, POST_MAX_FIELD_VALUE_BYTES } from '../../src/s3/post-object.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -291,6 +291,25 @@ describe('POST Object with hand-built forms', () => {
     const g = handForm({ expiration: inAnHour(), conditions: [{ bucket: B }, { key: 'hand/badmd5' }, { 'content-md5': wrong }] });
     await expectError(await postForm(`${t.endpoint}/${B}`, { key: 'hand/badmd5', ...g, 'Content-MD5': wrong }, { data: body }), 400, 'BadDigest');
     expect(await exists('hand/badmd5')).toBe(false);
+  });
+
+  it('text fields sent as file parts (a filename on every part, as Python requests builds forms) are fields: S3 tells the file by its name', async () => {
+    const { url, fields } = await createPresignedPost(s3, { Bucket: B, Key: 'parts/all-files.txt', Fields: { 'Content-Type': 'text/plain', 'x-amz-meta-via': 'requests' }, Expires: 600 });
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(fields)) fd.append(k, new Blob([v]), k);
+    fd.append('file', new Blob(['bar']), 'file');
+    const r = await fetch(url, { method: 'POST', body: fd, redirect: 'manual' });
+    expect(r.status, await r.clone().text()).toBe(204);
+    const got = await readBack('parts/all-files.txt');
+    expect(got.body.toString()).toBe('bar');
+    expect(got.contentType).toBe('text/plain');
+    expect(got.metadata).toEqual({ via: 'requests' });
+    // The same bound as a text field: a value past it is refused before the file is read.
+    const big = new FormData();
+    for (const [k, v] of Object.entries(fields)) big.append(k, new Blob([v]), k);
+    big.append('x-ignore-big', new Blob(['v'.repeat(POST_MAX_FIELD_VALUE_BYTES + 1)]), 'big');
+    big.append('file', new Blob(['bar']), 'file');
+    await expectError(await fetch(url, { method: 'POST', body: big, redirect: 'manual' }), 400, 'MaxPostPreDataLengthExceeded');
   });
 
   it('too many fields before the file → 400 MaxPostPreDataLengthExceeded', async () => {
