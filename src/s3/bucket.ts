@@ -1,6 +1,8 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 
-import { checkBucketAcl } from './acl.js';
+import { aclForNewBucket } from './acl.js';
+import { ownershipHeader } from './ownership.js';
+import { BUCKET_ACL_SETTING, OWNERSHIP_SETTING } from './acl-stored.js';
 import { checkCreateBucketFeatures } from './unconfigured.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
@@ -51,8 +53,9 @@ function isRootCaller(ctx: RequestContext): boolean {
 export async function createBucket(ctx: RequestContext): Promise<void> {
   const name = ctx.bucket!;
   assertBucketName(name);
-  checkBucketAcl(ctx);
   checkCreateBucketFeatures(ctx);
+  const ownership = ownershipHeader(ctx);
+  const acl = aclForNewBucket(ctx, ctx.auth?.accessKeyId ?? '', ownership === 'BucketOwnerEnforced');
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
   if (location !== undefined && location !== '' && location !== ctx.config.region) {
@@ -61,9 +64,10 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   const existing = ctx.engine.getBucket(name);
   if (existing) {
     const mine = existing.owner === ctx.auth?.accessKeyId;
-    // S3's legacy rule for us-east-1: re-creating a bucket you own answers 200 OK (and resets its ACL,
-    // which here is always owner full control), nothing else changes. Every other region: 409.
+    // S3's legacy rule for us-east-1: re-creating a bucket you own answers 200 OK and resets its ACL
+    // to the one this request asks for (private when none); nothing else changes. Elsewhere: 409.
     if (mine && ctx.config.region === 'us-east-1') {
+      if (existing.settings[BUCKET_ACL_SETTING] !== undefined || acl !== undefined) await ctx.engine.updateBucketSettings(name, { [BUCKET_ACL_SETTING]: acl });
       ctx.res.send(200, { Location: '/' + name }, '');
       return;
     }
@@ -76,6 +80,12 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
     if (err instanceof StoreError && err.code === 'BucketExists') throw fromStoreError(err, { bucket: name });
     throw err;
   }
+  // A second record: a crash between the two leaves a private bucket without controls — access can
+  // only be narrower than asked, never wider.
+  const settings: Record<string, unknown> = {};
+  if (ownership !== undefined) settings[OWNERSHIP_SETTING] = ownership;
+  if (acl !== undefined) settings[BUCKET_ACL_SETTING] = acl;
+  if (Object.keys(settings).length > 0) await ctx.engine.updateBucketSettings(name, settings);
   ctx.res.send(200, { Location: '/' + name }, '');
 }
 

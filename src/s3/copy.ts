@@ -3,7 +3,7 @@
 // value: S3 then computes it over the copied bytes, so the source is read (verified, as any GET) and
 // written again through a writer, whose workers compute the checksum; the copy gets the new layout.
 
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
 import type { ChecksumAlgorithm, CommitRequest, ObjectMeta, WrittenData } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
@@ -79,7 +79,8 @@ async function rewriteWithChecksum(ctx: RequestContext, source: ObjectMeta, alg:
 
 export async function copyObject(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
-  const bucket = requireBucket(ctx).name;
+  const b = requireBucket(ctx);
+  const bucket = b.name;
   const limits = ctx.config.limits;
   if (ctx.body.receivedBytes > 0 || Number(ctx.headers['content-length'] ?? 0) > 0) {
     throw new S3Error('InvalidRequest', 'CopyObject requests must not carry a body.');
@@ -87,7 +88,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
-  checkObjectAcl(ctx);
+  // The copy's ACL comes from this request (default private), never from the source, as S3.
+  const acl = aclForNewObject(ctx, b);
   authorizeCopySource(ctx, src.bucket, src.key);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
   const meta = ctx.engine.headObject(src.bucket, src.key);
@@ -152,6 +154,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
+  if (acl !== undefined) req.acl = acl;
+  await noteObjectOwner(ctx, b, acl);
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;
   for (const [alg, v] of Object.entries(out.checksums)) {

@@ -8,7 +8,7 @@ import { requireBucket, requireKey } from './common.js';
 import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { checksumsToRequest, planBody, streamBodyToWriter, verifyWritten } from './payload.js';
 import { etagMatches } from './conditional.js';
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
 import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
@@ -55,7 +55,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const tags = tagsFromHeaders(ctx.headers);
   const condition = writeCondition(ctx);
   refuseUnsupportedWriteHeaders(ctx.headers);
-  checkObjectAcl(ctx);
+  const acl = aclForNewObject(ctx, b);
   precheckWriteCondition(ctx, bucket, key, condition);
 
   const writer = ctx.engine.createWriter({
@@ -76,6 +76,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
   if (tags) req.tags = tags;
   if (condition) req.condition = condition;
+  if (acl !== undefined) req.acl = acl;
+  await noteObjectOwner(ctx, b, acl);
   const meta = await ctx.engine.commitObject(req);
   const headers: HeaderList = { ETag: quoteEtag(meta.etag) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;

@@ -20,7 +20,8 @@ import type { HeaderList } from '../http/response.js';
 import { MAX_POLICY_BASE64_CHARS } from '../auth/post-policy.js';
 import { uriEncode } from '../auth/sigv4.js';
 import { S3Error, xmlEscape } from './errors.js';
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
+import type { Acl } from './acl-model.js';
 import { authenticatePostForm } from './auth-glue.js';
 import { authorizeAction } from './policy-handlers.js';
 import { requireBucket } from './common.js';
@@ -159,7 +160,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const system = systemMetaFromHeaders(h);
     const user = userMetaFromHeaders(h, limits.maxUserMetadataBytes);
     refuseUnsupportedWriteHeaders(Object.fromEntries(lower));
-    checkObjectAcl(ctx, lower.get('acl') ?? '');
+    // The form's `acl` field (x-amz-grant-* are not form fields S3 reads).
+    const acl = aclForNewObject(ctx, b, lower.get('acl') ?? '');
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');
 
@@ -167,6 +169,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     ctx.cleanups.push(() => writer.abort('request ended before commit'));
     const commit: Upload['commit'] = { bucket, key, system, user };
     if (tags) commit.tags = tags;
+    if (acl !== undefined) commit.acl = acl;
     const u: Upload = {
       bucket,
       key,
@@ -368,6 +371,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyDigests(u.plan, data, {});
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
+  await noteObjectOwner(ctx, requireBucket(ctx), req.acl as Acl | undefined);
   const meta = await ctx.engine.commitObject(req);
 
   const etag = quoteEtag(meta.etag);

@@ -3,7 +3,7 @@
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
-import { ownerXml, requireBucket, requireKey, sendXml } from './common.js';
+import { requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseXml, text } from './xml.js';
 
@@ -49,24 +49,4 @@ export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
   if (status === 'Enabled') throw new S3Error('NotImplemented', 'Versioning (Status Enabled) is not supported by Strata: buckets keep one version per key ("null"). Status Suspended is accepted.');
   if (status === 'Suspended') await ctx.engine.updateBucketSettings(b.name, { [BUCKET_VERSIONING_SETTING]: 'Suspended' });
   ctx.res.send(200, {}, '');
-}
-
-function aclXml(owner: string): string {
-  return (
-    `<AccessControlPolicy xmlns="${S3_NS}">${ownerXml(owner)}<AccessControlList>` +
-    `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${el('ID', owner)}${el('DisplayName', owner)}</Grantee>` +
-    '<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>'
-  );
-}
-
-export async function getBucketAcl(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  sendXml(ctx, 200, aclXml(b.owner));
-}
-
-export async function getObjectAcl(ctx: RequestContext): Promise<void> {
-  const b = requireBucket(ctx);
-  const key = requireKey(ctx);
-  if (!ctx.engine.headObject(b.name, key)) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  sendXml(ctx, 200, aclXml(b.owner));
 }

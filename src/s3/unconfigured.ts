@@ -3,7 +3,7 @@
 // 501, so each read gets exactly what S3 answers for a bucket where the feature is not configured.
 // Writes that would turn a feature on are refused honestly (never stored, never pretended); writes
 // that ask for the state Strata is already in (logging off, no notifications, accelerate suspended,
-// the bucket owner pays, ACLs disabled) succeed and change nothing. The table is in src/s3/README.md.
+// the bucket owner pays) succeed and change nothing. The table is in src/s3/README.md.
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
@@ -31,7 +31,7 @@ function bucketName(ctx: RequestContext): { BucketName: string } {
  * Reads a small configuration body (bounded like every small XML body) and returns the children of
  * its root element, which must be `root` ({} for an empty element). Anything else is MalformedXML.
  */
-async function readConfig(ctx: RequestContext, root: string): Promise<Record<string, unknown>> {
+export async function readConfig(ctx: RequestContext, root: string): Promise<Record<string, unknown>> {
   const doc = parseXml(await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes));
   const keys = Object.keys(doc);
   if (keys.length !== 1 || keys[0] !== root) throw new S3Error('MalformedXML');
@@ -45,7 +45,7 @@ async function readConfig(ctx: RequestContext, root: string): Promise<Record<str
 }
 
 /** Every child element must be one of `allowed`. */
-function onlyElements(conf: Record<string, unknown>, allowed: readonly string[]): void {
+export function onlyElements(conf: Record<string, unknown>, allowed: readonly string[]): void {
   for (const k of Object.keys(conf)) if (!allowed.includes(k)) throw new S3Error('MalformedXML');
 }
 
@@ -155,56 +155,15 @@ export async function objectLockMissing(ctx: RequestContext): Promise<void> {
 // --- CreateBucket headers that would turn these features on ----------------------------------------
 
 /**
- * CreateBucket: `x-amz-bucket-object-lock-enabled: true` would need versioning and Object Lock, and
- * `x-amz-object-ownership` other than BucketOwnerEnforced would enable ACLs. Refused before anything
- * is created, never a bucket silently without them.
+ * CreateBucket: `x-amz-bucket-object-lock-enabled: true` would need versioning and Object Lock.
+ * Refused before anything is created, never a bucket silently without it. (`x-amz-object-ownership`
+ * is applied: ownership.ts.)
  */
 export function checkCreateBucketFeatures(ctx: RequestContext): void {
   const lock = ctx.headers['x-amz-bucket-object-lock-enabled'];
   if (lock !== undefined && lock.trim().toLowerCase() === 'true') {
     throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata: buckets are unversioned.');
   }
-  const ownership = ctx.headers['x-amz-object-ownership'];
-  if (ownership === undefined || ownership === 'BucketOwnerEnforced') return;
-  if (!OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('InvalidArgument', undefined, { details: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
-  throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
-}
-
-// --- ownership controls ----------------------------------------------------------------------------
-
-const OBJECT_OWNERSHIPS = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
-
-/** Always BucketOwnerEnforced: ACLs are disabled on every Strata bucket (acl.ts). */
-export async function getBucketOwnershipControls(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  sendXml(ctx, 200, `<OwnershipControls xmlns="${S3_NS}"><Rule>${el('ObjectOwnership', 'BucketOwnerEnforced')}</Rule></OwnershipControls>`);
-}
-
-export async function putBucketOwnershipControls(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  const conf = await readConfig(ctx, 'OwnershipControls');
-  onlyElements(conf, ['Rule']);
-  const rule = conf['Rule'];
-  // Exactly one rule, as S3 requires.
-  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) throw new S3Error('MalformedXML');
-  const fields = rule as Record<string, unknown>;
-  onlyElements(fields, ['ObjectOwnership']);
-  const ownership = text(fields['ObjectOwnership']);
-  if (ownership === undefined || !OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('MalformedXML');
-  if (ownership !== 'BucketOwnerEnforced') {
-    throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
-  }
-  ok(ctx);
-}
-
-/**
- * S3 would then have no ownership controls (ACLs enabled, ObjectWriter behaviour). Strata keeps ACLs
- * disabled — the stricter state — and keeps answering BucketOwnerEnforced; refusing would only break
- * tools that remove the setting before the bucket (terraform destroy).
- */
-export async function deleteBucketOwnershipControls(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  noContent(ctx);
 }
 
 // --- logging ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The multipart operations on the wire. Each handler reads top-down: validate the request, find the
 // upload, hand the body to the S3 layer's payload pipeline (src/s3/payload.ts), call the service,
 // render XML with the S3 layer's helpers.
-import { checkObjectAcl } from '../acl.js';
+import { aclForNewObject, noteObjectOwner } from '../acl.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Engine, type WrittenData } from '../../store/api.js';
 import type { RequestContext } from '../../http/context.js';
 import type { HeaderList } from '../../http/response.js';
@@ -127,11 +127,12 @@ function uploadChecksumHeaders(u: UploadRecord): HeaderList {
 // ---------------------------------------------------------------- CreateMultipartUpload
 
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
   assertObjectKey(key, ctx.config.limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers);
-  checkObjectAcl(ctx);
+  // Decided now (the owner is whoever initiates), kept in the upload record, applied at Complete.
+  const acl = aclForNewObject(ctx, b);
   const svc = await service(ctx);
   const h = ctx.headers;
   let checksumAlgorithm: ChecksumAlgorithm | undefined;
@@ -149,6 +150,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   }
   const storageClass = h['x-amz-storage-class'];
   const tags = tagsFromHeaders(h);
+  await noteObjectOwner(ctx, b, acl);
   const upload = await svc.create({
     bucket: ctx.bucket!,
     key,
@@ -159,6 +161,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ...(principal(ctx) !== undefined ? { owner: principal(ctx)! } : {}),
     ...(storageClass ? { storageClass } : {}),
     ...(tags !== undefined ? { tags } : {}),
+    ...(acl !== undefined ? { acl } : {}),
   });
   sendXml(
     ctx,

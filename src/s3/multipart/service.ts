@@ -48,6 +48,8 @@ export interface CreateUploadRequest {
   owner?: Principal;
   storageClass?: string;
   tags?: Record<string, string>;
+  /** Stored ACL for the completed object (opaque here). */
+  acl?: unknown;
 }
 
 export interface RequestedPart {
@@ -178,6 +180,7 @@ export class MultipartService {
       ...(req.owner !== undefined ? { owner: req.owner } : {}),
       ...(req.storageClass !== undefined ? { storageClass: req.storageClass } : {}),
       ...(req.tags !== undefined && Object.keys(req.tags).length > 0 ? { tags: req.tags } : {}),
+      ...(req.acl !== undefined ? { acl: req.acl } : {}),
     };
     await this.engine.putAux(NS_UPLOAD, upload.uploadId, upload);
     this.index.add(upload);
@@ -406,6 +409,7 @@ export class MultipartService {
           ...(upload.checksumType !== undefined ? { checksumType: upload.checksumType } : {}),
           parts,
           ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
+          ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
         }),
       ]);
