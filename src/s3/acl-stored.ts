@@ -38,6 +38,13 @@ export function bucketAcl(b: BucketMeta): Acl {
   return decodeStoredAcl(v, `bucket ${b.name}`);
 }
 
+/** The object's owner without decoding its grants (listings with fetch-owner, ListObjectVersions). */
+export function objectOwner(b: BucketMeta, meta: ObjectMeta): string {
+  if (meta.acl === undefined || !aclsEnabled(b)) return b.owner;
+  const owner = (meta.acl as { owner?: unknown }).owner;
+  return typeof owner === 'string' ? owner : decodeStoredAcl(meta.acl, `${b.name}/${meta.key}`).owner;
+}
+
 /** With ACLs disabled every object is the bucket owner's, whatever was stored while they were enabled. */
 export function objectAcl(b: BucketMeta, meta: ObjectMeta): Acl {
   if (meta.acl === undefined || !aclsEnabled(b)) return ownerOnlyAcl(b.owner);

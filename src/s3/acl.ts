@@ -26,6 +26,10 @@ import {
 } from './acl-model.js';
 import { BUCKET_ACL_SETTING, FOREIGN_OBJECTS_SETTING, aclsEnabled, bucketAcl, objectAcl, objectOwnership } from './acl-stored.js';
 
+function isRootCaller(ctx: RequestContext): boolean {
+  return ctx.identities.lookup(ctx.auth?.accessKeyId ?? '')?.isRoot === true;
+}
+
 /** Canonical id → display name for the XML: the identity's name, or the id itself. */
 export function displayNameFn(ctx: RequestContext): (id: string) => string {
   return (id) => ctx.identities.lookup(id)?.displayName ?? id;
@@ -66,7 +70,7 @@ function isOwnerFullControl(grants: readonly Grant[], owner: string): boolean {
  * The ACL a new object version starts with (PutObject, CopyObject, CreateMultipartUpload, POST Object),
  * or undefined for the default: the bucket owner's, FULL_CONTROL, nothing stored. Decides the owner too:
  * the writer (ObjectWriter; BucketOwnerPreferred unless the writer sent bucket-owner-full-control) or the
- * bucket owner (BucketOwnerEnforced; anonymous writers to a public-write bucket, which have no id).
+ * bucket owner (BucketOwnerEnforced; anonymous writers to a public-write bucket, which have no id; root).
  */
 export function aclForNewObject(ctx: RequestContext, b: BucketMeta, cannedField?: string): Acl | undefined {
   const { canned, grants } = aclHeaders(ctx, cannedField);
@@ -75,7 +79,8 @@ export function aclForNewObject(ctx: RequestContext, b: BucketMeta, cannedField?
     if (grants !== undefined || (canned !== undefined && !OWNER_FULL_CONTROL_CANNED.has(canned))) throw new S3Error('AccessControlListNotSupported');
     return undefined;
   }
-  const writer = ctx.auth?.accessKeyId ?? b.owner;
+  // Root, the administrator, writes on the bucket owner's behalf: its objects do not lock the owner out.
+  const writer = ctx.auth?.accessKeyId === undefined || isRootCaller(ctx) ? b.owner : ctx.auth.accessKeyId;
   const owner = mode === 'BucketOwnerPreferred' && canned === 'bucket-owner-full-control' ? b.owner : writer;
   let acl: Acl;
   if (grants !== undefined) acl = { owner, grants: resolveGrants(ctx, grants) };

@@ -39,7 +39,7 @@ export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   for (const o of page.contents) {
     xml += `<Version>${el('Key', enc(o.key))}${el('VersionId', NULL_VERSION_ID)}${el('IsLatest', true)}${el('LastModified', isoDate(o.lastModifiedMs))}${el('ETag', `"${o.etag}"`)}`;
     for (const alg of Object.keys(o.checksums)) xml += el('ChecksumAlgorithm', alg);
-    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${ownerXml(i.owner)}</Version>`;
+    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${ownerXml(i.ownerOf(o))}</Version>`;
   }
   for (const cp of page.commonPrefixes) xml += `<CommonPrefixes>${el('Prefix', enc(cp))}</CommonPrefixes>`;
   if (i.encodeUrl) xml += el('EncodingType', 'url');

@@ -174,9 +174,13 @@ describe('canned ACLs: stored, returned, enforced', () => {
     // Deleting is a bucket permission: the bucket owner and WRITE grantees may, whoever owns the object.
     await alice.send(new DeleteObjectCommand({ Bucket: b, Key: 'for-alice' }));
     await anon.send(new DeleteObjectCommand({ Bucket: b, Key: 'from-anon' }));
-    // Root, the administrator, reads everything.
+    // Root, the administrator, reads everything, and writes on the bucket owner's behalf.
     await root.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x' }));
     expect(await read(root, b, 'from-bob')).toBe('b');
+    expect(await read(alice, b, 'k')).toBe('x');
+    // Listings name each object's owner.
+    const listed = await alice.send(new ListObjectsV2Command({ Bucket: b, FetchOwner: true }));
+    expect(Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key, o.Owner?.ID]))).toEqual({ 'from-bob': BOB.accessKeyId, k: ALICE.accessKeyId });
   });
 
   it('authenticated-read: any signed identity reads, anonymous does not', async () => {
