@@ -9,7 +9,7 @@
 import type { RequestContext } from '../http/context.js';
 import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import { S3Error } from './errors.js';
-import { requireBucket, requireKey, sendXml } from './common.js';
+import { displayNameOf, requireBucket, requireKey, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import {
   aclXml,
@@ -31,8 +31,8 @@ function isRootCaller(ctx: RequestContext): boolean {
 }
 
 /** Canonical id → display name for the XML: the identity's name, or the id itself. */
-export function displayNameFn(ctx: RequestContext): (id: string) => string {
-  return (id) => ctx.identities.lookup(id)?.displayName ?? id;
+function displayNameFn(ctx: RequestContext): (id: string) => string {
+  return (id) => displayNameOf(ctx, id);
 }
 
 /**

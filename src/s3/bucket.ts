@@ -9,7 +9,7 @@ import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
 import type { AuthResult } from '../auth/request.js';
 import { assertBucketName } from './names.js';
-import { intParam, requireBucket, sendXml, ownerXml } from './common.js';
+import { displayNameOf, intParam, requireBucket, sendXml, ownerXml } from './common.js';
 import { decodeContinuationToken, encodeContinuationToken } from './list-page.js';
 
 /** S3's ceiling for max-buckets (and what a ListBuckets without paging returns at most). */
@@ -36,7 +36,7 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
     .filter((b) => (everyone || b.owner === owner) && b.name.startsWith(prefix) && (after === undefined || b.name > after))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = all.slice(0, maxBuckets);
-  let xml = `<ListAllMyBucketsResult xmlns="${S3_NS}">${ownerXml(owner)}<Buckets>`;
+  let xml = `<ListAllMyBucketsResult xmlns="${S3_NS}">${ownerXml(owner, displayNameOf(ctx, owner))}<Buckets>`;
   for (const b of page) xml += `<Bucket>${el('Name', b.name)}${el('CreationDate', isoDate(b.createdMs))}${el('BucketRegion', ctx.config.region)}</Bucket>`;
   xml += '</Buckets>';
   if (all.length > page.length) xml += el('ContinuationToken', encodeContinuationToken(page[page.length - 1]!.name));

@@ -32,8 +32,13 @@ export function sendXml(ctx: RequestContext, status: number, body: string, heade
   ctx.res.send(status, { 'Content-Type': 'application/xml', ...headers }, XML_DECL + body);
 }
 
-export function ownerXml(id: string): string {
-  return `<Owner>${el('ID', id)}${el('DisplayName', id)}</Owner>`;
+export function ownerXml(id: string, displayName: string = id): string {
+  return `<Owner>${el('ID', id)}${el('DisplayName', displayName)}</Owner>`;
+}
+
+/** The display name an owner id (access key id) is shown with: the identity's, or the id itself. */
+export function displayNameOf(ctx: RequestContext, id: string): string {
+  return ctx.identities.lookup(id)?.displayName ?? id;
 }
 
 /** Query parameter as a bounded non-negative integer; InvalidArgument otherwise. */

@@ -5,7 +5,7 @@
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
-import { ownerXml, sendXml } from './common.js';
+import { sendXml } from './common.js';
 import { listInputs, listRun } from './list.js';
 import { afterFromMarker, urlEncodeKey } from './list-page.js';
 import { S3_NS, el, isoDate } from './xml.js';
@@ -39,7 +39,7 @@ export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   for (const o of page.contents) {
     xml += `<Version>${el('Key', enc(o.key))}${el('VersionId', NULL_VERSION_ID)}${el('IsLatest', true)}${el('LastModified', isoDate(o.lastModifiedMs))}${el('ETag', `"${o.etag}"`)}`;
     for (const alg of Object.keys(o.checksums)) xml += el('ChecksumAlgorithm', alg);
-    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${ownerXml(i.ownerOf(o))}</Version>`;
+    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${i.ownerXmlOf(o)}</Version>`;
   }
   for (const cp of page.commonPrefixes) xml += `<CommonPrefixes>${el('Prefix', enc(cp))}</CommonPrefixes>`;
   if (i.encodeUrl) xml += el('EncodingType', 'url');

@@ -217,12 +217,6 @@ function facts(ctx: RequestContext, action: string, bucket: string, key: string 
   };
 }
 
-function exemptFromDeny(ctx: RequestContext, b: BucketMeta): boolean {
-  if (!POLICY_OPS.has(ctx.op)) return false;
-  const id = signedBy(ctx);
-  return id !== undefined && (id.identity.isRoot || id.accessKeyId === b.owner);
-}
-
 /**
  * The bucket's own side: its owner, and the node's root identity (the administrator, who must reach
  * every bucket — including ones created under a root key since rotated). They need only the absence
@@ -232,6 +226,11 @@ function exemptFromDeny(ctx: RequestContext, b: BucketMeta): boolean {
 function isInsider(ctx: RequestContext, b: BucketMeta): boolean {
   const id = signedBy(ctx);
   return id !== undefined && (id.identity.isRoot || id.accessKeyId === b.owner);
+}
+
+/** The owner's side may always read and change the policy itself, so no Deny can lock it out. */
+function exemptFromDeny(ctx: RequestContext, b: BucketMeta): boolean {
+  return POLICY_OPS.has(ctx.op) && isInsider(ctx, b);
 }
 
 function refuseOutsider(ctx: RequestContext): never {

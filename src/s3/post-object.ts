@@ -233,9 +233,9 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     });
   };
 
-  /** One text field before the file; false once the request has failed. */
-  const addField = (name: string, value: string): boolean => {
-    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  /** One text field before the file; false once the request has failed. `counted`: value bytes already in preFileBytes. */
+  const addField = (name: string, value: string, counted = 0): boolean => {
+    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value) - counted;
     if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
       fail(new S3Error('MaxPostPreDataLengthExceeded'));
       return false;
@@ -258,15 +258,23 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     stream.on('data', (chunk: Buffer) => {
       if (failure !== undefined) return;
       bytes += chunk.byteLength;
+      // Counted as it arrives, so several such parts together stay within the pre-file bound too.
+      preFileBytes += chunk.byteLength;
       if (bytes > POST_MAX_FIELD_VALUE_BYTES) {
         fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
+        return;
+      }
+      if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
+        fail(new S3Error('MaxPostPreDataLengthExceeded'));
         return;
       }
       chunks.push(chunk);
     });
     stream.on('end', () => {
       pendingFields--;
-      if (failure !== undefined || !addField(name, Buffer.concat(chunks).toString('utf8'))) return;
+      if (failure !== undefined) return;
+      const value = Buffer.concat(chunks);
+      if (!addField(name, value.toString('utf8'), value.byteLength)) return;
       if (pendingFields === 0 && deferredFile !== undefined) {
         const start = deferredFile;
         deferredFile = undefined;

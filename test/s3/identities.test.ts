@@ -11,9 +11,12 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListBucketsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -112,7 +115,17 @@ describe('identities file: ownership through the real server', () => {
     expect(await names(alice)).toEqual(['alices']);
     expect(await names(bob)).toEqual(['bobs']);
     expect(await names(root)).toEqual(['alices', 'bobs']);
-    expect((await alice.send(new ListBucketsCommand({}))).Owner?.ID).toBe(ALICE.accessKeyId);
+    expect((await alice.send(new ListBucketsCommand({}))).Owner).toEqual({ ID: ALICE.accessKeyId, DisplayName: 'Alice' });
+  });
+
+  it("owners are shown with the file's displayName (ListBuckets, ListObjects, GetBucketAcl, GetObjectAcl)", async () => {
+    const owner = { ID: ALICE.accessKeyId, DisplayName: 'Alice' };
+    expect((await alice.send(new ListObjectsCommand({ Bucket: 'alices' }))).Contents?.[0]?.Owner).toEqual(owner);
+    expect((await alice.send(new ListObjectsV2Command({ Bucket: 'alices', FetchOwner: true }))).Contents?.[0]?.Owner).toEqual(owner);
+    const acl = await alice.send(new GetBucketAclCommand({ Bucket: 'alices' }));
+    expect(acl.Owner).toEqual(owner);
+    expect(acl.Grants?.[0]?.Grantee).toMatchObject(owner);
+    expect((await alice.send(new GetObjectAclCommand({ Bucket: 'alices', Key: 'diary' }))).Owner).toEqual(owner);
   });
 
   it("another user's bucket is refused with 403 AccessDenied, whatever the operation", async () => {

@@ -12,7 +12,7 @@ import { minioClient, sdkClient } from '../helpers/server-clients.js';
 import { startS3Suite, stopS3Suite } from '../helpers/s3-suite.js';
 import { rawExchange } from '../helpers/server-raw.js';
 import { deriveSigningKey, formatAmzDate, hmacHex } from '../../src/auth/sigv4.js';
-import { POST_MAX_FIELDS, POST_MAX_FIELD_VALUE_BYTES } from '../../src/s3/post-object.js';
+import { POST_MAX_FIELDS, POST_MAX_FIELD_VALUE_BYTES, POST_MAX_PRE_FILE_BYTES } from '../../src/s3/post-object.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -310,6 +310,12 @@ describe('POST Object with hand-built forms', () => {
     big.append('x-ignore-big', new Blob(['v'.repeat(POST_MAX_FIELD_VALUE_BYTES + 1)]), 'big');
     big.append('file', new Blob(['bar']), 'file');
     await expectError(await fetch(url, { method: 'POST', body: big, redirect: 'manual' }), 400, 'MaxPostPreDataLengthExceeded');
+    // And so is the total before the file: parts each within the field bound, together past it.
+    const many = new FormData();
+    for (const [k, v] of Object.entries(fields)) many.append(k, new Blob([v]), k);
+    for (let i = 0; i * POST_MAX_FIELD_VALUE_BYTES <= POST_MAX_PRE_FILE_BYTES; i++) many.append(`x-ignore-${i}`, new Blob(['v'.repeat(POST_MAX_FIELD_VALUE_BYTES)]), 'part');
+    many.append('file', new Blob(['bar']), 'file');
+    await expectError(await fetch(url, { method: 'POST', body: many, redirect: 'manual' }), 400, 'MaxPostPreDataLengthExceeded');
   });
 
   it('too many fields before the file → 400 MaxPostPreDataLengthExceeded', async () => {
