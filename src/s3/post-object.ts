@@ -144,7 +144,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const policy = authenticatePostForm(ctx, form, bucket);
     const b = requireBucket(ctx);
     assertObjectKey(key, limits.maxKeyBytes);
-    // Signed forms only (no anonymous POST): the bucket policy can still Deny this key.
+    // Signed or anonymous: the bucket policy (a Deny on this key, an Allow) and the bucket ACL (WRITE) decide.
     authorizeAction(ctx, b, 's3:PutObject', key);
     ctx.key = key;
 
@@ -176,8 +176,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
       writer,
       commit,
       plan,
-      minBytes: policy.contentLengthRange?.min ?? 0,
-      maxBytes: Math.min(limits.maxObjectSizeBytes, policy.contentLengthRange?.max ?? Infinity),
+      minBytes: policy?.contentLengthRange?.min ?? 0,
+      maxBytes: Math.min(limits.maxObjectSizeBytes, policy?.contentLengthRange?.max ?? Infinity),
       status: successStatus(lower.get('success_action_status')),
       receivedBytes: 0,
       ended: false,
@@ -365,7 +365,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     if (!fileSeen) {
       const form: Record<string, string> = {};
       for (const [n, v] of fields) form[n] = v;
-      authenticatePostForm(ctx, form, bucket);
+      // An anonymous form must still be one this bucket accepts from anybody.
+      if (authenticatePostForm(ctx, form, bucket) === undefined) authorizeAction(ctx, ctx.engine.getBucket(bucket), 's3:PutObject', undefined);
     }
     throw new S3Error('IncorrectNumberOfFilesInPostRequest');
   }

@@ -216,6 +216,18 @@ describe('canned ACLs: stored, returned, enforced', () => {
     form.append('file', new Blob(['form data']), 'f.txt');
     expect((await fetch(url, { method: 'POST', body: form })).status).toBe(204);
     expect(await (await fetch(`${t.endpoint}/${b}/posted`)).text()).toBe('form data');
+    // An anonymous form (no credential fields): only a public-write bucket takes it.
+    const anonForm = (key: string): FormData => {
+      const f = new FormData();
+      f.append('key', key);
+      f.append('acl', 'public-read');
+      f.append('file', new Blob(['anon data']), 'f.txt');
+      return f;
+    };
+    expect((await fetch(url, { method: 'POST', body: anonForm('anon') })).status).toBe(403);
+    const open = await bucket({ acl: 'public-read-write' });
+    expect((await fetch(`${t.endpoint}/${open}`, { method: 'POST', body: anonForm('anon') })).status).toBe(204);
+    expect(await (await fetch(`${t.endpoint}/${open}/anon`)).text()).toBe('anon data');
   });
 });
 
