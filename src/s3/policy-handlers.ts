@@ -3,10 +3,10 @@
 // (settings.policy) and compiled on first use; parsing and IAM evaluation are pure, in policy.ts.
 //
 // Who may do what:
-// - the bucket's owner (the identity that created it) and the node's root identity: everything,
-//   unless a Deny statement applies;
-// - anyone else — anonymous, or another identity from --identities-file, like another AWS account:
-//   only what the bucket policy explicitly allows, and no Deny matches; without a policy, AccessDenied;
+// - a Deny statement that applies wins; an Allow that applies allows;
+// - otherwise ownership and ACLs (acl-authorize.ts): the bucket's owner (the identity that created it)
+//   and the node's root identity everything on the bucket; anyone else — anonymous, or another identity
+//   from --identities-file, like another AWS account — what the bucket or object ACL grants;
 // - the bucket owner and the node's root identity may always Get/Put/DeleteBucketPolicy (as AWS lets
 //   the account root), so no policy can lock them out of fixing it. Nobody anonymous ever may.
 
