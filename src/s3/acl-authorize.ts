@@ -45,6 +45,7 @@ export const ACL_NEEDS: Readonly<Record<string, AclNeed>> = {
   DeleteObjects: B('WRITE'),
   GetObject: O('READ'),
   HeadObject: O('READ'),
+  GetObjectAttributes: O('READ'), // AWS: "you must have READ access to the object"
   GetObjectAcl: O('READ_ACP'),
   PutObjectAcl: O('WRITE_ACP'),
 };

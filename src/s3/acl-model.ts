@@ -243,7 +243,7 @@ export function decodeStoredAcl(v: unknown, where: string): Acl {
     a !== undefined &&
     typeof a['owner'] === 'string' &&
     Array.isArray(a['grants']) &&
-    (a['grants'] as unknown[]).length <= MAX_ACL_GRANTS + 1 &&
+    (a['grants'] as unknown[]).length <= MAX_ACL_GRANTS &&
     (a['grants'] as unknown[]).every((g) => {
       const o = obj(g);
       if (!o || !(PERMISSIONS as readonly string[]).includes(o['permission'] as string)) return false;

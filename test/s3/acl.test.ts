@@ -16,6 +16,7 @@ import {
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -23,6 +24,7 @@ import {
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
   PutObjectAclCommand,
+  PutObjectTaggingCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -138,6 +140,14 @@ describe('canned ACLs: stored, returned, enforced', () => {
     await expectS3Error(bob.send(new DeleteObjectCommand({ Bucket: b, Key: 'pub' })), 'AccessDenied', 403);
     // READ is not READ_ACP.
     await expectS3Error(anon.send(new GetObjectAclCommand({ Bucket: b, Key: 'pub' })), 'AccessDenied', 403);
+    // Changing tags rewrites the version's record over the same layout: the ACL stays.
+    await alice.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'pub', Tagging: { TagSet: [{ Key: 't', Value: '1' }] } }));
+    expect((await fetch(`${t.endpoint}/${b}/pub`)).status).toBe(200);
+    expect((await anon.send(new GetObjectAttributesCommand({ Bucket: b, Key: 'pub', ObjectAttributes: ['ObjectSize'] }))).ObjectSize).toBe(5);
+    // A copy onto itself takes the request's ACL (none: private), as S3.
+    await alice.send(new CopyObjectCommand({ Bucket: b, Key: 'pub', CopySource: `${b}/pub`, MetadataDirective: 'REPLACE' }));
+    expect((await fetch(`${t.endpoint}/${b}/pub`)).status).toBe(403);
+    await alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'pub', ACL: 'public-read' }));
     // An overwrite without an ACL is private again, as S3.
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'pub', Body: 'v2' }));
     expect((await fetch(`${t.endpoint}/${b}/pub`)).status).toBe(403);
