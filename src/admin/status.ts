@@ -27,6 +27,8 @@ export interface NodeStatus {
   index?: {
     buckets: number;
     objects: number;
+    /** Noncurrent versions and delete markers of versioned buckets. */
+    noncurrentVersions: number;
     aux: number;
     lastSeq: number;
     liveBytes: number;
@@ -116,6 +118,7 @@ export async function nodeStatus(config: EngineConfig): Promise<NodeStatus> {
       status.index = {
         buckets: db.buckets.getCount(),
         objects: db.objects.getCount(),
+        noncurrentVersions: db.versions.getCount(),
         aux: db.aux.getCount(),
         lastSeq: db.lastSeq,
         liveBytes: live,
@@ -141,7 +144,7 @@ export function renderStatus(s: NodeStatus): string {
   }
   if (s.index) {
     const i = s.index;
-    lines.push(`index: ${i.buckets} buckets, ${i.objects} objects, ${i.aux} aux records, last seq ${i.lastSeq}; shard bytes live ${fmtBytes(i.liveBytes)}, garbage ${fmtBytes(i.garbageBytes)}`);
+    lines.push(`index: ${i.buckets} buckets, ${i.objects} objects, ${i.noncurrentVersions} noncurrent versions and delete markers, ${i.aux} aux records, last seq ${i.lastSeq}; shard bytes live ${fmtBytes(i.liveBytes)}, garbage ${fmtBytes(i.garbageBytes)}`);
     const cands = i.topGarbage.filter((g) => g.garbageRatio > 0);
     if (cands.length) {
       lines.push('  most garbage: ' + cands.slice(0, 5).map((g) => `drive ${g.drive + 1} seg ${g.segment} ${(g.garbageRatio * 100).toFixed(0)}% of ${fmtBytes(g.fileBytes)}`).join('; '));

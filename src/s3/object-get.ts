@@ -11,6 +11,7 @@ import { parseRange } from './range.js';
 import { httpDate } from './xml.js';
 import { tagCount } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
+import { refuseSseOnRead } from './unsupported-write-headers.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -38,6 +39,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   if (versionId !== undefined && versionId !== 'null' && versionId !== meta.versionId) {
     throw new S3Error('NoSuchVersion', undefined, { details: { Key: key, VersionId: versionId } });
   }
+  refuseSseOnRead(ctx.headers);
 
   const pnText = ctx.query.get('partNumber');
   let partNumber: number | undefined;

@@ -79,8 +79,26 @@ export function planBody(ctx: RequestContext, opts: { requireLength: boolean; ma
     if (plan.headerChecksum) throw new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
     plan.trailerChecksum = alg;
   }
+  checkSdkChecksumAlgorithm(h['x-amz-sdk-checksum-algorithm'], plan.headerChecksum?.alg ?? plan.trailerChecksum);
   if (mode === 'signed' && ctx.auth?.payloadSha256Hex) plan.sha256Hex = ctx.auth.payloadSha256Hex.toLowerCase();
   return plan;
+}
+
+/**
+ * x-amz-sdk-checksum-algorithm says which checksum the SDK computed; S3 holds the request to it: it
+ * must come with that algorithm's x-amz-checksum-* header or x-amz-trailer (the SDK sends them
+ * together). Without either, a client would believe a body was checked that nothing checked, so S3
+ * refuses both cases with 400 InvalidRequest (its observed codes and messages; the API reference
+ * says BadDigest for a mismatch, S3 itself answers InvalidRequest). The value is case-insensitive.
+ */
+export function checkSdkChecksumAlgorithm(sdkValue: string | undefined, claimed: ChecksumAlgorithm | undefined): void {
+  if (sdkValue === undefined) return;
+  if (claimed === undefined) {
+    throw new S3Error('InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
+  }
+  if (checksumAlgorithmFromName(sdkValue.trim()) !== claimed) {
+    throw new S3Error('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  }
 }
 
 export function checksumsToRequest(plan: BodyPlan): ChecksumAlgorithm[] {

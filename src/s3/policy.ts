@@ -518,9 +518,8 @@ function parseStatement(raw: unknown, bucket: string, variables: boolean, opts: 
   if (Sid !== undefined && typeof Sid !== 'string') throw malformed('Sid must be a string');
   if (Effect !== 'Allow' && Effect !== 'Deny') throw malformed(Effect === undefined ? 'Missing required field Effect' : 'Invalid effect: must be Allow or Deny');
   if ((Principal === undefined) === (NotPrincipal === undefined)) throw malformed('A Statement needs exactly one of Principal and NotPrincipal');
-  // NotPrincipal with Allow grants to everyone not listed, anonymous included: refused rather than
-  // risk an accidental public bucket (AWS too recommends never combining them).
-  if (NotPrincipal !== undefined && Effect === 'Allow') throw malformed('NotPrincipal is only supported with Effect Deny');
+  // NotPrincipal with Allow grants to everyone not listed, anonymous callers included. AWS accepts it
+  // (and advises against it); so does Strata — GetBucketPolicyStatus reports such a policy as public.
   if ((Action === undefined) === (NotAction === undefined)) throw malformed('A Statement needs exactly one of Action and NotAction');
   if ((Resource === undefined) === (NotResource === undefined)) throw malformed('A Statement needs exactly one of Resource and NotResource');
   const st: CompiledStatement = {
@@ -758,5 +757,6 @@ function narrows(c: CompiledCondition): boolean {
  * none of its conditions pins the caller or source to fixed values. Deny statements do not count.
  */
 export function isPolicyPublic(p: CompiledPolicy): boolean {
-  return p.statements.some((s) => s.effect === 'Allow' && !s.notPrincipal && s.principal.everyone && !s.conditions.some(narrows));
+  // Allow to everyone, or to everyone but a list (NotPrincipal): anonymous callers are among them.
+  return p.statements.some((s) => s.effect === 'Allow' && (s.notPrincipal ? !s.principal.everyone : s.principal.everyone) && !s.conditions.some(narrows));
 }

@@ -93,8 +93,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
         fields: POST_MAX_FIELDS,
         fieldSize: POST_MAX_FIELD_VALUE_BYTES,
         fieldNameSize: POST_MAX_FIELD_NAME_BYTES,
-        // Every part with a filename is a "file" to the parser, though S3 tells the file by its name:
-        // text fields sent as file parts (Python requests' files=, some form builders) count here too.
+        // Any part with a filename is a "file" to busboy; only the one named `file` is the content
+        // (below), so the parts limit is the real bound.
         files: POST_MAX_FIELDS + 1,
         parts: POST_MAX_FIELDS + 1,
         headerPairs: POST_MAX_PART_HEADERS,
@@ -112,10 +112,6 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   let preFileBytes = 0;
   let upload: Upload | undefined;
   let fileSeen = false;
-  /** Text fields sent as file parts whose value is still arriving; the file waits for them. */
-  let pendingFields = 0;
-  let deferredFile: (() => void) | undefined;
-  let parserFinished = false;
   let failure: unknown;
   let settle!: { resolve: () => void; reject: (e: unknown) => void };
   const parsed = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -205,11 +201,6 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     }
   };
 
-  // The form is parsed when the parser has finished, every field has its value and the file has ended.
-  const maybeSettle = (): void => {
-    if (failure === undefined && parserFinished && pendingFields === 0 && (upload === undefined || upload.ended)) settle.resolve();
-  };
-
   const startFile = (filename: string, stream: Readable | undefined, text?: Buffer): void => {
     fileSeen = true;
     let u: Upload;
@@ -229,92 +220,87 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     stream.on('data', (chunk: Buffer) => feed(u, chunk, stream));
     stream.on('end', () => {
       u.ended = true;
-      maybeSettle();
     });
   };
 
-  /** One text field before the file; false once the request has failed. `counted`: value bytes already in preFileBytes. */
-  const addField = (name: string, value: string, counted = 0): boolean => {
-    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value) - counted;
-    if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
-      fail(new S3Error('MaxPostPreDataLengthExceeded'));
-      return false;
-    }
-    const ln = name.toLowerCase();
-    if (seen.has(ln)) {
-      fail(new S3Error('InvalidArgument', `The form field ${name.slice(0, 64)} appears more than once.`));
-      return false;
-    }
-    seen.add(ln);
-    fields.push([name, value]);
-    return true;
-  };
+  // Set when the part named `file` begins: later fields are ignored (S3), while text sent as a file
+  // part before it (below) may still be finishing.
+  let fileArrived = false;
+  let pendingTextParts = 0;
+  let deferredFile: (() => void) | undefined;
 
-  /** A part with a filename but not named "file": a text field, read whole (bounded) before the file starts. */
-  const fieldFromFilePart = (name: string, stream: Readable): void => {
-    pendingFields++;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      if (failure !== undefined) return;
-      bytes += chunk.byteLength;
-      // Counted as it arrives, so several such parts together stay within the pre-file bound too.
-      preFileBytes += chunk.byteLength;
-      if (bytes > POST_MAX_FIELD_VALUE_BYTES) {
-        fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
-        return;
-      }
-      if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
-        fail(new S3Error('MaxPostPreDataLengthExceeded'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.on('end', () => {
-      pendingFields--;
-      if (failure !== undefined) return;
-      const value = Buffer.concat(chunks);
-      if (!addField(name, value.toString('utf8'), value.byteLength)) return;
-      if (pendingFields === 0 && deferredFile !== undefined) {
-        const start = deferredFile;
-        deferredFile = undefined;
-        start();
-      }
-      maybeSettle();
-    });
-  };
-
-  bb.on('field', (name, value, info) => {
-    if (failure !== undefined || fileSeen) return; // fields after the file are ignored (S3)
+  const onField = (name: string, value: string, info: { nameTruncated: boolean; valueTruncated: boolean }): void => {
+    if (failure !== undefined || fileSeen) return;
     if (info.nameTruncated || info.valueTruncated) {
       fail(new S3Error('MaxPostPreDataLengthExceeded', `A form field exceeds ${POST_MAX_FIELD_VALUE_BYTES} bytes.`));
       return;
     }
-    // A text part named "file" is the content (S3 accepts "file or text content").
-    if (name.toLowerCase() === 'file') {
-      if (pendingFields > 0) {
-        fileSeen = true;
-        deferredFile = () => startFile('', undefined, Buffer.from(value, 'utf8'));
-      } else startFile('', undefined, Buffer.from(value, 'utf8'));
+    preFileBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (preFileBytes > POST_MAX_PRE_FILE_BYTES) {
+      fail(new S3Error('MaxPostPreDataLengthExceeded'));
       return;
     }
-    addField(name, value);
+    const ln = name.toLowerCase();
+    // A text part named "file" is the content (S3 accepts "file or text content").
+    if (ln === 'file') {
+      fileArrived = true;
+      const text = Buffer.from(value, 'utf8');
+      if (pendingTextParts > 0) deferredFile = () => startFile('', undefined, text);
+      else startFile('', undefined, text);
+      return;
+    }
+    if (seen.has(ln)) {
+      fail(new S3Error('InvalidArgument', `The form field ${name.slice(0, 64)} appears more than once.`));
+      return;
+    }
+    seen.add(ln);
+    fields.push([name, value]);
+  };
+  bb.on('field', (name, value, info) => {
+    if (!fileArrived) onField(name, value, info);
   });
+
+  // A form field sent with a filename (Python requests' `files=` does so for every field; S3 takes
+  // them as fields) is read as text, bounded like any field. Its end is signalled a tick after the
+  // parser moved on, so the `file` part waits, paused, until every such field before it is in.
+  const readTextPart = (name: string, stream: Readable): void => {
+    pendingTextParts++;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+      if (bytes <= POST_MAX_FIELD_VALUE_BYTES) chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      pendingTextParts--;
+      const truncated = bytes > POST_MAX_FIELD_VALUE_BYTES;
+      onField(name, truncated ? '' : Buffer.concat(chunks).toString('utf8'), { nameTruncated: false, valueTruncated: truncated });
+      if (pendingTextParts === 0 && deferredFile !== undefined) {
+        const start = deferredFile;
+        deferredFile = undefined;
+        start();
+      }
+    });
+  };
+
   bb.on('file', (name, stream, info) => {
     // Destroying the parser destroys the open file stream with an error: never let that be unhandled.
     stream.on('error', (err: Error) => fail(malformed(err.message)));
-    if (failure !== undefined || fileSeen) {
+    if (failure !== undefined || fileArrived) {
       stream.resume();
       return;
     }
     if (name.toLowerCase() !== 'file') {
-      fieldFromFilePart(name, stream);
+      readTextPart(name, stream);
       return;
     }
-    if (pendingFields > 0) {
-      // The stream buffers (fileHwm), then the parser and the socket pause until the fields are in.
-      fileSeen = true;
-      deferredFile = () => startFile(info.filename ?? '', stream);
+    fileArrived = true;
+    if (pendingTextParts > 0) {
+      stream.pause();
+      deferredFile = () => {
+        if (failure === undefined) startFile(info.filename ?? '', stream);
+        stream.resume(); // paused explicitly above: a 'data' listener alone would not restart it
+      };
       return;
     }
     startFile(info.filename ?? '', stream);
@@ -326,8 +312,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   bb.on('partsLimit', tooManyParts);
   bb.on('error', (err: unknown) => fail(malformed(err instanceof Error ? err.message : undefined)));
   bb.on('finish', () => {
-    parserFinished = true;
-    maybeSettle();
+    if (failure === undefined) settle.resolve();
   });
 
   let parserFull = false;
@@ -371,7 +356,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     throw new S3Error('IncorrectNumberOfFilesInPostRequest');
   }
   const u = upload;
-  if (!u.ended) throw new Error('form parsed before the file part ended');
+  if (!u.ended) throw new Error('form parser finished before the file part ended');
   const data = await u.writer.finish();
   if (data.sizeBytes !== u.receivedBytes) throw new Error(`engine wrote ${data.sizeBytes} bytes but ${u.receivedBytes} were received`);
   if (u.receivedBytes < u.minBytes) {

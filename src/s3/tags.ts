@@ -124,10 +124,16 @@ export function taggingDirective(h: Readonly<Record<string, string>>): 'COPY' | 
   return d;
 }
 
-/** The GetObjectTagging / GetBucketTagging body (without the XML declaration). */
+/**
+ * The GetObjectTagging / GetBucketTagging body (without the XML declaration). Tags are a set and S3
+ * promises no order; they go out sorted by key (code units) so the answer is stable and does not
+ * depend on JS object key order (integer-like keys first); clients comparing lists, s3-tests among
+ * them, expect that.
+ */
 export function taggingXml(tags: Tags | undefined): string {
   let set = '';
-  for (const [k, v] of Object.entries(tags ?? {})) set += `<Tag>${el('Key', k)}${el('Value', v)}</Tag>`;
+  const t = tags ?? {};
+  for (const k of Object.keys(t).sort()) set += `<Tag>${el('Key', k)}${el('Value', t[k]!)}</Tag>`;
   return `<Tagging xmlns="${S3_NS}"><TagSet>${set}</TagSet></Tagging>`;
 }
 

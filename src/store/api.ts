@@ -306,8 +306,10 @@ export interface Engine {
   /**
    * DeleteObject without a version id on a versioned bucket: a delete marker becomes the latest version
    * (with id "null" when Suspended, replacing an earlier "null" version). Returns the marker.
+   * PreconditionFailed when `expectSeq` is given and the current version (pending commits included) is
+   * not that commit — the lifecycle sweeper hides only the version it judged expired.
    */
-  putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta>;
+  putDeleteMarker(bucket: string, key: string, mode: VersioningMode, expectSeq?: number): Promise<ObjectMeta>;
   /**
    * Removes one version for good (a delete marker too). When it was the latest, the next newest version
    * becomes the latest. Returns the removed version, undefined if there was none. NoSuchBucket;
@@ -350,7 +352,8 @@ export interface Engine {
   /**
    * Removes the index entry and appends a delete record. Returns false if there was nothing.
    * PreconditionFailed when `expectSeq` is given and the current version (pending commits included) is
-   * another one: the lifecycle sweeper deletes only the version it judged expired.
+   * another one: the lifecycle sweeper deletes only the version it judged expired. InvalidArgument on a
+   * key that has versions (a versioned bucket): use putDeleteMarker or deleteVersion there.
    */
   deleteObject(bucket: string, key: string, expectSeq?: number): Promise<boolean>;
   /** Ordered by key (UTF-8 byte order), keys > after, starting with prefix. */

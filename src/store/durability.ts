@@ -294,7 +294,7 @@ export class Durability {
     const D = driveSet.drives.length;
     let total = 0;
     try {
-      total = db.objects.getCount() + db.aux.getCount();
+      total = db.objects.getCount() + db.versions.getCount() + db.aux.getCount();
     } catch {
       total = 0;
     }

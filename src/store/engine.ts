@@ -463,10 +463,11 @@ export class StrataEngine implements Engine {
     }
   }
 
-  async putDeleteMarker(bucket: string, key: string, mode: VersioningMode): Promise<ObjectMeta> {
+  async putDeleteMarker(bucket: string, key: string, mode: VersioningMode, expectSeq?: number): Promise<ObjectMeta> {
     this.assertOpen();
     if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES || key.length === 0) throw new StoreError('InvalidArgument', 'key must be 1..1024 UTF-8 bytes');
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    if (expectSeq !== undefined && this.objectView(bucket, key)?.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} changed`);
     const seq = this.nextSeq();
     const meta: ObjectMeta = {
       bucket,
@@ -629,7 +630,7 @@ export class StrataEngine implements Engine {
           return segs && this.driveSet.drives[drive]!.online ? segs.fd(segment) : -1;
         },
         seedHex: this.seedHex,
-        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, reason }),
+        reportBad: (loc, reason, m) => this.repairQueue.report({ ...loc, bucket: m.bucket, key: m.key, versionId: m.versionId, reason }),
         acquire: (bytes) => this.blockPool.acquireForRead(bytes),
         release: (block) => this.blockPool.release(block),
       },
@@ -647,6 +648,11 @@ export class StrataEngine implements Engine {
     const cur = this.objectView(bucket, key);
     if (!cur) return false;
     if (expectSeq !== undefined && cur.seq !== expectSeq) throw new StoreError('PreconditionFailed', `${bucket}/${key} changed`);
+    // Dropping the current version of a versioned key without a marker would lose it silently and
+    // leave the next newest hidden: that is putDeleteMarker's or deleteVersion's job.
+    if (cur.versionSeq !== undefined || this.db.newestVersion(bucket, key) !== undefined) {
+      throw new StoreError('InvalidArgument', `${bucket}/${key} has versions: delete with a marker or by version id`);
+    }
     const seq = this.nextSeq();
     const settle = this.setPendingObject(bucket, key, null, seq);
     await this.commit(RecordType.ObjectDelete, { seq, bucket, key }, this.onlineDrives(), undefined, settle);

@@ -99,6 +99,16 @@ const auxId = (ns: string, id: string): string => `${ns}\u0000${id}`;
 const show = (id: string): string => id.replace('\u0000', '/');
 const showAll = (id: string): string => id.replaceAll('\u0000', '/');
 
+/** Drops an unreadable current version: by version id where the key has versions (deleteObject refuses there). */
+async function dropCurrent(engine: StrataEngine, meta: ObjectMeta): Promise<void> {
+  try {
+    await engine.deleteObject(meta.bucket, meta.key);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'InvalidArgument') throw err;
+    await engine.deleteVersion(meta.bucket, meta.key, meta.versionId);
+  }
+}
+
 export async function fsck(engine: StrataEngine, options: { repair: boolean; repairer?: Repairer; log?: (m: string) => void }): Promise<FsckReport> {
   const log = options.log ?? (() => undefined);
   const { driveSet, db } = engine.internals;
@@ -351,7 +361,7 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
       if (await engine.relocate({ kind: 'object', bucket: meta.bucket, key: meta.key }, meta.seq, meta.layout)) rep.relogged++;
     } else {
       if (!iBuckets.has(meta.bucket) && !tBuckets.has(meta.bucket)) db.txn(() => applyRecord(db, RecordType.ObjectDelete, { seq: 0, bucket: meta.bucket, key: meta.key }));
-      else await engine.deleteObject(meta.bucket, meta.key);
+      else await dropCurrent(engine, meta);
       unreadableEntries.delete(id);
       rep.dropped++;
       log(`fsck: dropped ${show(id)}: unreadable and not backed by the segments`);
@@ -382,7 +392,7 @@ export async function fsck(engine: StrataEngine, options: { repair: boolean; rep
     for (const [id, meta] of [...db.objects.getRange({})].map((e) => [objId(e.key[0], e.key[1]), e.value] as const)) {
       if (!danglingEntries.has(id)) continue;
       if (unreadableEntries.has(id)) {
-        await engine.deleteObject(meta.bucket, meta.key);
+        await dropCurrent(engine, meta);
         rep.dropped++;
         log(`fsck: dropped ${show(id)}: a block has fewer than k good shards`);
         continue;

@@ -9,6 +9,8 @@ export interface RepairItem {
   shardIndex: number;
   bucket?: string;
   key?: string;
+  /** The version read (a noncurrent one is healed where it is, not through the current object). */
+  versionId?: string;
   reason: string;
   firstSeenMs: number;
 }

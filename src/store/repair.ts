@@ -11,6 +11,7 @@ import type { RelocateTarget, StrataEngine } from './engine.js';
 import type { ByteThrottle, DurabilityPool } from './durability-pool.js';
 import { RECORD_HEADER_BYTES } from './record.js';
 import type { RepairItem } from './repair-queue.js';
+import { versionOrder } from './versions.js';
 import { type CheckItem, type CheckResult, checkRegionBytes } from '../workers/durability-types.js';
 
 /** Blocks per worker task, and region bytes per task, at most. */
@@ -298,15 +299,18 @@ export class Repairer {
         res.gone++;
         continue;
       }
-      const id = `${it.bucket}\u0000${it.key}`;
+      const id = `${it.bucket}\u0000${it.key}\u0000${it.versionId ?? ''}`;
       const list = byObject.get(id);
       if (list) list.push(it);
       else byObject.set(id, [it]);
     }
     for (const list of byObject.values()) {
-      const { bucket, key } = list[0]! as Required<Pick<RepairItem, 'bucket' | 'key'>>;
-      const meta = this.engine.headObject(bucket, key);
-      if (!meta) {
+      const { bucket, key, versionId } = list[0]! as Required<Pick<RepairItem, 'bucket' | 'key'>> & Pick<RepairItem, 'versionId'>;
+      const current = this.engine.headObject(bucket, key);
+      // A read of a noncurrent version reports shards of that version: heal it where it now is.
+      const meta = versionId === undefined || current?.versionId === versionId ? current : this.engine.headVersion(bucket, key, versionId);
+      const target: RelocateTarget = meta === current || !meta ? { kind: 'object', bucket, key } : { kind: 'version', bucket, key, order: versionOrder(meta) };
+      if (!meta || meta.deleteMarker) {
         res.gone += list.length;
         continue;
       }
@@ -319,7 +323,7 @@ export class Repairer {
         res.gone += list.length; // already re-pointed (repaired or overwritten)
         continue;
       }
-      const o = await this.checkEntry({ target: { kind: 'object', bucket, key }, seq: meta.seq, layout: meta.layout }, { repair: true, onlyBlocks: only, ...(throttle ? { throttle } : {}) });
+      const o = await this.checkEntry({ target, seq: meta.seq, layout: meta.layout }, { repair: true, onlyBlocks: only, ...(throttle ? { throttle } : {}) });
       res.repaired += o.repairedShards;
       res.unrecoverable += o.unrecoverableBlocks;
       res.deferred += o.deferredShards;

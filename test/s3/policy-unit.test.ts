@@ -70,7 +70,8 @@ describe('parsePolicy: what is a valid policy', () => {
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Effect: 'allow' }] }))).toMatch(/Allow or Deny/);
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Principal: undefined }] }))).toMatch(/Principal/);
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, NotPrincipal: { AWS: 'x-key' } }] }))).toMatch(/exactly one of Principal/);
-    expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Principal: undefined, NotPrincipal: { AWS: 'x-key' } }] }))).toMatch(/NotPrincipal .*Deny/);
+    // NotPrincipal with Allow is accepted, as AWS does (see the evaluation test below).
+    expect(() => parsePolicy(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Principal: undefined, NotPrincipal: { AWS: 'x-key' } }] }), B)).not.toThrow();
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Action: undefined }] }))).toMatch(/Action/);
     expect(malformed(JSON.stringify({ Statement: [{ ...PUBLIC_READ, Action: 'iam:PassRole' }] }))).toMatch(/invalid action/);
     // A typo must not make a Deny silently inert.
@@ -195,6 +196,11 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy(p, req(ALICE, 's3:GetObject', 'k'))).toBe('none');
     expect(evaluatePolicy(p, req(ANON, 's3:GetObject', 'k'))).toBe('deny');
     expect(evaluatePolicy(p, req({ anonymous: false, accessKeyId: 'bob' }, 's3:GetObject', 'k'))).toBe('deny');
+    // NotPrincipal with Allow: everyone but alice is allowed, anonymous callers included — and that is public.
+    const q = policy({ Effect: 'Allow', NotPrincipal: { AWS: 'alice-key' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${B}/*` });
+    expect(evaluatePolicy(q, req(ALICE, 's3:GetObject', 'k'))).toBe('none');
+    expect(evaluatePolicy(q, req(ANON, 's3:GetObject', 'k'))).toBe('allow');
+    expect(isPolicyPublic(q)).toBe(true);
   });
 
   it('IpAddress / NotIpAddress on aws:SourceIp (IPv4-mapped addresses count as IPv4)', () => {

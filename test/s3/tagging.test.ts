@@ -121,6 +121,24 @@ describe('object tagging', () => {
     await got.Body!.transformToString();
   });
 
+  it('the TagSet comes back ordered by key, whatever order it was sent in (a set: S3 keeps no order)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'order', Body: 'x', Tagging: 'foo=bar&bar' }));
+    const got = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'order' }));
+    expect(got.TagSet).toEqual([
+      { Key: 'bar', Value: '' },
+      { Key: 'foo', Value: 'bar' },
+    ]);
+    const sent = [
+      { Key: 'zeta', Value: '1' },
+      { Key: '10', Value: '2' },
+      { Key: 'Alpha', Value: '3' },
+      { Key: '9', Value: '4' },
+    ];
+    await s3.send(new PutObjectTaggingCommand({ Bucket: B, Key: 'order', Tagging: { TagSet: sent } }));
+    const again = await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'order' }));
+    expect(again.TagSet!.map((x) => x.Key)).toEqual(['10', '9', 'Alpha', 'zeta']);
+  });
+
   it('bad x-amz-tagging headers fail before anything is written', async () => {
     await expectS3Error(
       s3.send(new PutObjectCommand({ Bucket: B, Key: 'badhdr', Body: 'x', Tagging: 'a=1&a=2' })),

@@ -54,6 +54,11 @@ describe('engine versions', () => {
       // listObjects sees only the current version
       expect(e.listObjects('b', { limit: 100 }).map((m) => m.versionId)).toEqual([v3.versionId]);
       await expect(e.deleteBucket('b')).rejects.toMatchObject({ code: 'BucketNotEmpty' });
+      // an unversioned delete of a versioned key is refused; a marker can be made conditional
+      await expect(e.deleteObject('b', 'k')).rejects.toMatchObject({ code: 'InvalidArgument' });
+      await expect(e.putDeleteMarker('b', 'k', 'Enabled', v2.seq)).rejects.toMatchObject({ code: 'PreconditionFailed' });
+      expect((await e.putDeleteMarker('b', 'k', 'Enabled', v3.seq)).deleteMarker).toBe(true);
+      expect(e.headObject('b', 'k')).toBeUndefined();
     } finally {
       await e.close();
     }
@@ -254,6 +259,31 @@ describe('engine versions', () => {
       const now = e.headVersion('b', 'k', old.versionId)!;
       expect(now.layout).not.toEqual(old.layout);
       expect((await readAll(e, now)).equals(data)).toBe(true);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a read of a noncurrent version that meets a rotten shard heals that version', async () => {
+    const dir = await newDir();
+    const e = await openEngine(testConfig(dir));
+    try {
+      await e.createBucket('b', 'o');
+      const data = patternBytes(60_000, 9);
+      const old = await put(e, 'b', 'k', data, 'Enabled');
+      await put(e, 'b', 'k', patternBytes(10, 8), 'Enabled');
+      flipShard(dir, old, 0, 0);
+      expect((await readAll(e, e.headVersion('b', 'k', old.versionId)!)).equals(data)).toBe(true);
+      expect(e.repairQueue.size).toBe(1);
+      const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, healIntervalMs: 3_600_000 });
+      try {
+        await dur.healOnce();
+        expect(dur.scrubStats().heal.repairedShards).toBe(1);
+        expect((await dur.scrub({ repair: false, rateBytesPerSec: Infinity })).badShards).toBe(0);
+      } finally {
+        await dur.close();
+      }
+      expect(e.headVersion('b', 'k', old.versionId)!.layout).not.toEqual(old.layout);
     } finally {
       await e.close();
     }

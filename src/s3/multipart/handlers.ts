@@ -352,11 +352,12 @@ function withoutObjectChecksumHeaders(ctx: RequestContext): { bodyCtx: RequestCo
   for (const [name, value] of Object.entries(ctx.headers)) {
     const alg = name.startsWith('x-amz-checksum-') ? checksumAlgorithmFromName(name) : undefined;
     if (alg !== undefined) claimed = { algorithm: alg, value: value.trim() };
-    else headers[name] = value;
+    // S3 ignores x-amz-sdk-checksum-algorithm on Complete: it names no checksum of this body.
+    else if (name !== 'x-amz-sdk-checksum-algorithm') headers[name] = value;
   }
-  if (claimed === undefined) return { bodyCtx: ctx };
+  if (claimed === undefined && ctx.headers['x-amz-sdk-checksum-algorithm'] === undefined) return { bodyCtx: ctx };
   const bodyCtx = Object.create(ctx, { headers: { value: headers, enumerable: true } }) as RequestContext;
-  return { bodyCtx, claimed };
+  return claimed === undefined ? { bodyCtx } : { bodyCtx, claimed };
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
