@@ -43,12 +43,13 @@ export const CANNED_ACLS = [
 ] as const;
 export type CannedAcl = (typeof CANNED_ACLS)[number];
 
+/** In the order their grants are listed (RGW's, which s3-tests compares against). */
 export const GRANT_HEADERS: ReadonlyArray<readonly [string, Permission]> = [
-  ['x-amz-grant-full-control', 'FULL_CONTROL'],
   ['x-amz-grant-read', 'READ'],
   ['x-amz-grant-write', 'WRITE'],
   ['x-amz-grant-read-acp', 'READ_ACP'],
   ['x-amz-grant-write-acp', 'WRITE_ACP'],
+  ['x-amz-grant-full-control', 'FULL_CONTROL'],
 ];
 
 /** A grantee as a request names it, before e-mail addresses and ids are checked against identities. */
@@ -70,34 +71,34 @@ export function parseCannedAcl(value: string | undefined): CannedAcl | undefined
  * A canned ACL → grants. `owner` owns the resource; `bucketOwner` matters only for the bucket-owner-*
  * ACLs of objects (on a bucket they mean the owner itself, i.e. private). aws-exec-read grants the
  * EC2 service, which does not exist here: refused rather than silently made private.
+ * Order: group grants, then the owner, then the bucket owner — as Ceph RGW lists them; s3-tests
+ * compares a canned ACL's grants in that order (AWS documents no order).
  */
 export function cannedGrants(canned: CannedAcl, owner: string, bucketOwner: string): Grant[] {
-  const grants: Grant[] = [{ id: owner, permission: 'FULL_CONTROL' }];
+  const grants: Grant[] = [];
+  const ownerGrant: Grant = { id: owner, permission: 'FULL_CONTROL' };
   switch (canned) {
     case 'private':
-      break;
+      return [ownerGrant];
     case 'public-read':
-      grants.push({ uri: ALL_USERS_URI, permission: 'READ' });
-      break;
+      return [{ uri: ALL_USERS_URI, permission: 'READ' }, ownerGrant];
     case 'public-read-write':
-      grants.push({ uri: ALL_USERS_URI, permission: 'READ' }, { uri: ALL_USERS_URI, permission: 'WRITE' });
-      break;
+      return [{ uri: ALL_USERS_URI, permission: 'READ' }, { uri: ALL_USERS_URI, permission: 'WRITE' }, ownerGrant];
     case 'authenticated-read':
-      grants.push({ uri: AUTHENTICATED_USERS_URI, permission: 'READ' });
-      break;
+      return [{ uri: AUTHENTICATED_USERS_URI, permission: 'READ' }, ownerGrant];
     case 'bucket-owner-read':
+      grants.push(ownerGrant);
       if (bucketOwner !== owner) grants.push({ id: bucketOwner, permission: 'READ' });
-      break;
+      return grants;
     case 'bucket-owner-full-control':
+      grants.push(ownerGrant);
       if (bucketOwner !== owner) grants.push({ id: bucketOwner, permission: 'FULL_CONTROL' });
-      break;
+      return grants;
     case 'log-delivery-write':
-      grants.push({ uri: LOG_DELIVERY_URI, permission: 'WRITE' }, { uri: LOG_DELIVERY_URI, permission: 'READ_ACP' });
-      break;
+      return [{ uri: LOG_DELIVERY_URI, permission: 'WRITE' }, { uri: LOG_DELIVERY_URI, permission: 'READ_ACP' }, ownerGrant];
     case 'aws-exec-read':
       throw new S3Error('NotImplemented', 'The aws-exec-read canned ACL grants Amazon EC2, which Strata does not have.');
   }
-  return grants;
 }
 
 function checkGroupUri(uri: string): string {

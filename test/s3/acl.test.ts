@@ -125,7 +125,7 @@ describe('canned ACLs: stored, returned, enforced', () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'pub', Body: 'hello', ACL: 'public-read' }));
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'priv', Body: 'secret' }));
-    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'pub' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ AllUsers']);
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'pub' }))).Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
     expect(await read(anon, b, 'pub')).toBe('hello');
     expect(await read(bob, b, 'pub')).toBe('hello');
     const r = await fetch(`${t.endpoint}/${b}/pub`);
@@ -156,7 +156,7 @@ describe('canned ACLs: stored, returned, enforced', () => {
   it('public-read bucket: anyone lists it (a missing key is then NoSuchKey); objects stay private', async () => {
     const b = await bucket({ acl: 'public-read' });
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
-    expect(grants((await alice.send(new GetBucketAclCommand({ Bucket: b }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ AllUsers']);
+    expect(grants((await alice.send(new GetBucketAclCommand({ Bucket: b }))).Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
     expect((await anon.send(new ListObjectsV2Command({ Bucket: b }))).Contents?.map((o) => o.Key)).toEqual(['k']);
     expect((await fetch(`${t.endpoint}/${b}?list-type=2`)).status).toBe(200);
     await expectS3Error(anon.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'AccessDenied', 403);
@@ -196,7 +196,7 @@ describe('canned ACLs: stored, returned, enforced', () => {
   it('authenticated-read: any signed identity reads, anonymous does not', async () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v', ACL: 'authenticated-read' }));
-    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ AuthenticatedUsers']);
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }))).Grants)).toEqual(['READ AuthenticatedUsers', 'FULL_CONTROL alice-key (Alice)']);
     expect(await read(bob, b, 'k')).toBe('v');
     await expectS3Error(anon.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'AccessDenied', 403);
   });
@@ -215,7 +215,7 @@ describe('canned ACLs: stored, returned, enforced', () => {
     const part = await alice.send(new UploadPartCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId!, PartNumber: 1, Body: 'parts' }));
     await alice.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mpu', UploadId: up.UploadId!, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
     expect(await (await fetch(`${t.endpoint}/${b}/mpu`)).text()).toBe('parts');
-    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'mpu' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ AllUsers']);
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'mpu' }))).Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
   });
 
   it('POST Object: the form\'s acl field', async () => {
@@ -245,7 +245,7 @@ describe('grants: headers and the AccessControlPolicy body', () => {
   it('x-amz-grant-* on PutObject and PutBucketAcl name users by canonical id and groups by URI', async () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v', GrantRead: `id="${BOB.accessKeyId}"`, GrantFullControl: `id="${ALICE.accessKeyId}"` }));
-    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ bob-key (Bob)']);
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }))).Grants)).toEqual(['READ bob-key (Bob)', 'FULL_CONTROL alice-key (Alice)']);
     expect(await read(bob, b, 'k')).toBe('v');
     await expectS3Error(anon.send(new GetObjectCommand({ Bucket: b, Key: 'k' })), 'AccessDenied', 403);
     await alice.send(new PutBucketAclCommand({ Bucket: b, GrantRead: `uri="${AUTH_USERS}"`, GrantWriteACP: `id="${BOB.accessKeyId}"`, GrantFullControl: `id="${ALICE.accessKeyId}"` }));
@@ -282,7 +282,7 @@ describe('grants: headers and the AccessControlPolicy body', () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
     await alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', VersionId: 'null', ACL: 'public-read' }));
-    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k', VersionId: 'null' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ AllUsers']);
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k', VersionId: 'null' }))).Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
     await expectS3Error(alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k', VersionId: '0000000000000001' })), 'NoSuchVersion', 404);
     await expectS3Error(alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'missing' })), 'NoSuchKey', 404);
   });
