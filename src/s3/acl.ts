@@ -37,14 +37,18 @@ function displayNameFn(ctx: RequestContext): (id: string) => string {
 
 /**
  * Requested grantees → stored grants. A canonical id must be an identity of this node (S3 answers an
- * unknown id 400 InvalidArgument). E-mail grantees cannot be resolved: identities have no e-mail
- * address here, so every one is UnresolvableGrantByEmailAddress — never a grant to nobody.
+ * unknown id 400 InvalidArgument). An e-mail grantee becomes the canonical user whose `email` (identities
+ * file) it is, as S3 converts it; no such identity → UnresolvableGrantByEmailAddress, never a grant to nobody.
  */
 function resolveGrants(ctx: RequestContext, requested: readonly RequestedGrant[]): Grant[] {
   return dedupeGrants(
     requested.map(({ grantee, permission }): Grant => {
       if ('uri' in grantee) return { uri: grantee.uri, permission };
-      if ('email' in grantee) throw new S3Error('UnresolvableGrantByEmailAddress', undefined, { details: { EmailAddress: grantee.email } });
+      if ('email' in grantee) {
+        const who = ctx.identities.lookupByEmail?.(grantee.email);
+        if (who === undefined) throw new S3Error('UnresolvableGrantByEmailAddress', undefined, { details: { EmailAddress: grantee.email } });
+        return { id: who.accessKeyId, permission };
+      }
       if (ctx.identities.lookup(grantee.id) === undefined) throw new S3Error('InvalidArgument', 'Invalid id', { details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: grantee.id } });
       return { id: grantee.id, permission };
     }),

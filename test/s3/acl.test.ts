@@ -36,7 +36,7 @@ import { sdkClient } from '../helpers/server-clients.js';
 import { expectS3Error } from '../helpers/s3-suite.js';
 
 const ALICE = { accessKeyId: 'alice-key', secretAccessKey: 'alice-secret-0123456789', displayName: 'Alice' };
-const BOB = { accessKeyId: 'bob-key', secretAccessKey: 'bob-secret-0123456789', displayName: 'Bob' };
+const BOB = { accessKeyId: 'bob-key', secretAccessKey: 'bob-secret-0123456789', displayName: 'Bob', email: 'Bob@example.com' };
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 
@@ -278,6 +278,17 @@ describe('grants: headers and the AccessControlPolicy body', () => {
     expect(head.ContentLength).toBe(1);
   });
 
+  it('an e-mail grantee resolves to the identity with that address (case-insensitive), listed as a canonical user', async () => {
+    const b = await bucket();
+    await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
+    const got = await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }));
+    await alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', AccessControlPolicy: { Owner: got.Owner!, Grants: [...got.Grants!, { Grantee: { Type: 'AmazonCustomerByEmail', EmailAddress: 'bob@EXAMPLE.com' }, Permission: 'READ' }] } }));
+    expect(grants((await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }))).Grants)).toEqual(['FULL_CONTROL alice-key (Alice)', 'READ bob-key (Bob)']);
+    expect(await read(bob, b, 'k')).toBe('v');
+    await alice.send(new PutBucketAclCommand({ Bucket: b, GrantRead: 'emailAddress="bob@example.com"' }));
+    expect((await bob.send(new ListObjectsV2Command({ Bucket: b }))).KeyCount).toBe(1);
+  });
+
   it('?versionId addresses one version ("null" on an unversioned bucket)', async () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
@@ -291,7 +302,7 @@ describe('grants: headers and the AccessControlPolicy body', () => {
     const b = await bucket();
     await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
     await expectS3Error(alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', GrantRead: 'id="nobody-here"' })), 'InvalidArgument', 400);
-    await expectS3Error(alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', GrantRead: 'emailAddress="bob@example.com"' })), 'UnresolvableGrantByEmailAddress', 400);
+    await expectS3Error(alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', GrantRead: 'emailAddress="nobody@example.com"' })), 'UnresolvableGrantByEmailAddress', 400);
     await expectS3Error(alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/Everybody"' })), 'InvalidArgument', 400);
     await expectS3Error(alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', ACL: 'public-read', GrantRead: `id="${BOB.accessKeyId}"` })), 'InvalidRequest', 400);
     await expectS3Error(alice.send(new PutObjectCommand({ Bucket: b, Key: 'new', Body: 'v', GrantRead: 'id="nobody-here"' })), 'InvalidArgument', 400);
