@@ -24,6 +24,7 @@ import {
   type Grant,
   type RequestedGrant,
 } from './acl-model.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
 import { BUCKET_ACL_SETTING, FOREIGN_OBJECTS_SETTING, aclsEnabled, bucketAcl, objectAcl, objectOwnership } from './acl-stored.js';
 
 function isRootCaller(ctx: RequestContext): boolean {
@@ -154,35 +155,24 @@ export async function getBucketAcl(ctx: RequestContext): Promise<void> {
   sendXml(ctx, 200, aclXml(bucketAcl(b), displayNameFn(ctx)));
 }
 
-/** The version an object ACL operation addresses: ?versionId, or the current one. */
-function aclTarget(ctx: RequestContext, b: BucketMeta, key: string): ObjectMeta {
-  const versionId = ctx.query.get('versionId');
-  const meta = versionId === undefined ? ctx.engine.headObject(b.name, key) : ctx.engine.headVersion(b.name, key, versionId);
-  if (meta === undefined || meta.deleteMarker === true) {
-    if (versionId !== undefined) throw new S3Error('NoSuchVersion', undefined, { details: { Key: key, VersionId: versionId } });
-    throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  }
-  return meta;
-}
-
-function versionHeader(ctx: RequestContext, meta: ObjectMeta): Record<string, string> {
-  return ctx.query.get('versionId') !== undefined ? { 'x-amz-version-id': meta.versionId } : {};
-}
-
 export async function putObjectAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  const meta = aclTarget(ctx, b, key);
+  // The version addressed must exist (NoSuchVersion; a delete marker is 405, as for GetObjectAcl).
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, b.name, key, versionId);
   const owner = objectAcl(b, meta).owner;
   const acl = await requestedAcl(ctx, owner, b.owner);
   if (!aclsEnabled(b)) refuseUnlessOwnerFullControl(acl);
-  else await ctx.engine.updateObjectAcl(b.name, key, ctx.query.get('versionId'), owner === b.owner && isOwnerFullControl(acl.grants, owner) ? undefined : acl);
-  ctx.res.send(200, versionHeader(ctx, meta), '');
+  // The version read above, by id: a write that lands meanwhile does not take this ACL.
+  else await ctx.engine.updateObjectAcl(b.name, key, meta.versionId, owner === b.owner && isOwnerFullControl(acl.grants, owner) ? undefined : acl);
+  ctx.res.send(200, versionHeaders(bucketVersioning(b), meta, versionId), '');
 }
 
 export async function getObjectAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  const meta = aclTarget(ctx, b, key);
-  sendXml(ctx, 200, aclXml(objectAcl(b, meta), displayNameFn(ctx)), versionHeader(ctx, meta));
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, b.name, key, versionId);
+  sendXml(ctx, 200, aclXml(objectAcl(b, meta), displayNameFn(ctx)), versionHeaders(bucketVersioning(b), meta, versionId));
 }

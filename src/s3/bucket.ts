@@ -3,7 +3,7 @@
 import { aclForNewBucket } from './acl.js';
 import { ownershipHeader } from './ownership.js';
 import { BUCKET_ACL_SETTING, OWNERSHIP_SETTING } from './acl-stored.js';
-import { checkCreateBucketFeatures } from './unconfigured.js';
+import { enableObjectLockOnNewBucket, objectLockRequestedOnCreate } from './object-lock-handlers.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
@@ -53,9 +53,9 @@ function isRootCaller(ctx: RequestContext): boolean {
 export async function createBucket(ctx: RequestContext): Promise<void> {
   const name = ctx.bucket!;
   assertBucketName(name);
-  checkCreateBucketFeatures(ctx);
   const ownership = ownershipHeader(ctx);
   const acl = aclForNewBucket(ctx, ctx.auth?.accessKeyId ?? '', ownership === 'BucketOwnerEnforced');
+  const objectLock = objectLockRequestedOnCreate(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
   if (location !== undefined && location !== '' && location !== ctx.config.region) {
@@ -86,6 +86,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   if (ownership !== undefined) settings[OWNERSHIP_SETTING] = ownership;
   if (acl !== undefined) settings[BUCKET_ACL_SETTING] = acl;
   if (Object.keys(settings).length > 0) await ctx.engine.updateBucketSettings(name, settings);
+  if (objectLock) await enableObjectLockOnNewBucket(ctx, name);
   ctx.res.send(200, { Location: '/' + name }, '');
 }
 

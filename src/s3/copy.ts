@@ -16,6 +16,9 @@ import { S3_NS, el, isoDate } from './xml.js';
 import { precheckWriteCondition, writeCondition } from './object-put.js';
 import { taggingDirective, tagsFromHeaders } from './tags.js';
 import { authorizeCopySource } from './policy-handlers.js';
+import { bucketVersioning, copySourceVersion, copySourceVersionHeaders, writtenVersionHeaders } from './versioning.js';
+import type { HeaderList } from '../http/response.js';
+import { lockAtCommit, planWriteLock } from './object-lock-handlers.js';
 
 export interface CopySource {
   bucket: string;
@@ -90,13 +93,11 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
   // The copy's ACL comes from this request (default private), never from the source, as S3.
   const acl = aclForNewObject(ctx, b);
-  authorizeCopySource(ctx, src.bucket, src.key);
+  // The copy's own lock (headers or the bucket default); the source's retention and hold are not copied, as S3.
+  const lock = planWriteLock(ctx, b, key);
+  authorizeCopySource(ctx, src.bucket, src.key, src.versionId);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
-  const meta = ctx.engine.headObject(src.bucket, src.key);
-  if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });
-  if (src.versionId !== undefined && src.versionId !== 'null' && src.versionId !== meta.versionId) {
-    throw new S3Error('NoSuchVersion', undefined, { details: { Key: src.key, VersionId: src.versionId } });
-  }
+  const meta = copySourceVersion(ctx, src);
   const h = ctx.headers;
   const checksumAlgorithm = requestedChecksumAlgorithm(h);
   const ok = evaluateCopySourceConditions(
@@ -116,7 +117,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     throw new S3Error('InvalidArgument', 'Unknown metadata directive.', { details: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
   // Copying in place is how S3 users add or change an object's checksum, so a checksum algorithm counts as a change.
-  if (src.bucket === bucket && src.key === key && directive !== 'REPLACE' && checksumAlgorithm === undefined) {
+  // Copying a named version onto its own key makes it current again (restoring an old version): allowed.
+  if (src.bucket === bucket && src.key === key && src.versionId === undefined && directive !== 'REPLACE' && checksumAlgorithm === undefined) {
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -156,6 +158,10 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   if (condition) req.condition = condition;
   if (acl !== undefined) req.acl = acl;
   await noteObjectOwner(ctx, b, acl);
+  // Read at commit time: a copy that rewrote data may have taken a while.
+  const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
+  if (versioning !== undefined) req.versioning = versioning;
+  Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));
   const out = await ctx.engine.commitObject(req);
   let xml = `<CopyObjectResult xmlns="${S3_NS}">${el('LastModified', isoDate(out.lastModifiedMs))}${el('ETag', `"${out.etag}"`)}`;
   for (const [alg, v] of Object.entries(out.checksums)) {
@@ -163,7 +169,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (out.checksumType && Object.keys(out.checksums).length > 0) xml += el('ChecksumType', out.checksumType);
   xml += '</CopyObjectResult>';
-  const headers: Record<string, string> = {};
+  const headers: HeaderList = { ...writtenVersionHeaders(out), ...copySourceVersionHeaders(meta, src.versionId) };
   for (const [alg, v] of Object.entries(out.checksums)) if (v !== undefined) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;
   sendXml(ctx, 200, xml, headers);
 }

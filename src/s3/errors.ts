@@ -36,6 +36,8 @@ export const S3_ERRORS = {
   InvalidPartOrder: [400, 'The list of parts was not in ascending order.'],
   InvalidRange: [416, 'The requested range is not satisfiable'],
   InvalidRequest: [400, 'Invalid Request'],
+  // PutObjectLockConfiguration with Days / Years out of range (s3-tests test_object_lock_put_obj_lock_invalid_days).
+  InvalidRetentionPeriod: [400, 'The retention period you specified is not valid.'],
   InvalidStorageClass: [400, 'The storage class you specified is not valid.'],
   InvalidTag: [400, 'The tag provided was not a valid tag.'],
   InvalidURI: [400, "Couldn't parse the specified URI."],
@@ -66,6 +68,7 @@ export const S3_ERRORS = {
   PolicyTooLarge: [400, 'Policy exceeds the maximum allowed document size.'],
   OwnershipControlsNotFoundError: [404, 'The bucket ownership controls were not found'],
   ObjectLockConfigurationNotFoundError: [404, 'Object Lock configuration does not exist for this bucket'],
+  NoSuchObjectLockConfiguration: [404, 'The specified object does not have a ObjectLock configuration'],
   PreconditionFailed: [412, 'At least one of the preconditions you specified did not hold.'],
   ReplicationConfigurationNotFoundError: [404, 'The replication configuration was not found'],
   RequestHeaderSectionTooLarge: [400, 'Your request header section exceeds the maximum allowed size.'],

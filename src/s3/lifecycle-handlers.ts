@@ -3,6 +3,7 @@
 // matching and expiry rules are pure functions in lifecycle.ts; acting on them is the sweeper's job
 // (lifecycle-sweeper.ts), never the request path's.
 
+import { bucketVersioning } from './versioning.js';
 import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import type { HeaderList } from '../http/response.js';
@@ -47,6 +48,8 @@ export function deleteBucketLifecycle(ctx: RequestContext): Promise<void> {
  */
 export function addExpirationHeader(headers: HeaderList, bucket: BucketMeta, meta: ObjectMeta): void {
   if (bucket.settings[BUCKET_LIFECYCLE_SETTING] === undefined) return;
+  // The sweeper does not expire objects of versioned buckets yet (lifecycle-sweeper.ts): promise nothing.
+  if (bucketVersioning(bucket) !== undefined) return;
   const cfg = lifecycleFromSettings(bucket.settings);
   const expiry = cfg ? objectExpiry(cfg, meta) : undefined;
   if (expiry) headers['x-amz-expiration'] = expirationHeader(expiry);

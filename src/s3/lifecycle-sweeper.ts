@@ -12,9 +12,11 @@
 // seq (engine.deleteObject's expectSeq, decided in commit order), so a version written or re-tagged
 // after the judgement is never deleted — it is judged again on a later pass.
 
-import type { Engine, ObjectMeta } from '../store/api.js';
+import type { BucketMeta, Engine, ObjectMeta } from '../store/api.js';
 import { StoreError } from '../store/api.js';
 import { S3Error } from './errors.js';
+import { bucketVersioning } from './versioning.js';
+import { isLocked } from './object-lock.js';
 import type { ListUploadsOptions, ListUploadsResult } from './multipart/service.js';
 import {
   type LifecycleConfig,
@@ -24,7 +26,10 @@ import {
   expirationRules,
   expiryAfterDays,
   lifecycleFromSettings,
+  noncurrentExpiry,
   objectExpiry,
+  removesExpiredMarker,
+  versionRules,
 } from './lifecycle.js';
 
 /** Entries read per listing page (objects or uploads); also the most held in memory at once. */
@@ -80,15 +85,30 @@ export interface LifecyclePassReport {
 
 interface Cursor {
   bucket: string;
-  phase: 'uploads' | 'objects';
+  phase: 'uploads' | 'objects' | 'versions';
   /** objects: last key looked at. */
   after?: string;
+  /** versions: the last version looked at and what the walk knew of its key. */
+  walk?: VersionWalk;
   /** uploads: ListMultipartUploads markers. */
   keyMarker?: string;
   uploadIdMarker?: string;
 }
 
 type Stop = 'budget' | 'failed' | 'closed' | undefined;
+
+/** Where a walk over listVersions() is: the last version looked at, and what is known of its key. */
+interface VersionWalk {
+  key: string;
+  versionId: string;
+  /** lastModified of the version looked at: when the next (older) one of the key became noncurrent. */
+  lastModifiedMs: number;
+  /** Noncurrent versions of the key seen so far (newer than the next one). */
+  noncurrentSeen: number;
+}
+
+/** Bound on the bucket names remembered for the "Expiration skipped on a versioned bucket" log line. */
+const MAX_VERSIONED_LOGGED = 10_000;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -98,6 +118,8 @@ export class LifecycleSweeper {
   private running: Promise<LifecyclePassReport> | undefined;
   private closed = false;
   private cursor: Cursor | undefined;
+  /** Versioned buckets already logged for their skipped Expiration (bounded: past it, silently). */
+  private readonly versionedLogged = new Set<string>();
 
   constructor(
     private readonly engine: Engine,
@@ -179,7 +201,11 @@ export class LifecycleSweeper {
       report.buckets++;
       const at = resume?.bucket === name ? resume : undefined;
       if (at === undefined || at.phase === 'uploads') stop = await this.sweepUploads(name, cfg, nowMs, report, at);
-      if (stop === undefined) stop = await this.sweepObjects(name, cfg, nowMs, report, at?.phase === 'objects' ? at : undefined);
+      if (stop === undefined) {
+        stop = bucketVersioning(b) === undefined
+          ? await this.sweepObjects(name, cfg, nowMs, report, at?.phase === 'objects' ? at : undefined)
+          : await this.sweepVersions(b, cfg, nowMs, report, at?.phase === 'versions' ? at : undefined);
+      }
       if (stop !== undefined) break;
     }
     report.complete = stop === undefined;
@@ -187,6 +213,85 @@ export class LifecycleSweeper {
     const next = this.cursor as Cursor | undefined; // set by stopAt() during the awaits above
     this.options.log?.info({ lifecycle: report, ...(next ? { resumeAt: next.bucket } : {}) }, 'lifecycle pass');
     return report;
+  }
+
+  /**
+   * Expiration (Days / Date) of current versions on a versioned bucket would add a delete marker; the
+   * engine's putDeleteMarker cannot be made conditional on the version judged (no expectSeq), so an
+   * overwrite racing the sweeper could end up hidden. Not done: logged once per bucket and process.
+   */
+  private noteSkippedExpiration(bucket: string): void {
+    if (this.versionedLogged.has(bucket) || this.versionedLogged.size >= MAX_VERSIONED_LOGGED) return;
+    this.versionedLogged.add(bucket);
+    this.options.log?.warn({ bucket }, 'lifecycle: Expiration of current versions is not applied to versioned buckets (not implemented); noncurrent versions and expired delete markers are');
+  }
+
+  /**
+   * A versioned bucket: one walk over listVersions() (key order, newest first) removing, each with
+   * deleteVersion(…, expectSeq) so a version changed since it was judged is kept,
+   * - noncurrent versions past NoncurrentVersionExpiration (NoncurrentDays counted from the successor's
+   *   lastModified, NewerNoncurrentVersions kept);
+   * - delete markers that are their key's only version, under ExpiredObjectDeleteMarker.
+   * Bounded as sweepObjects (pages, budgets, a cursor carrying what the walk knew of the current key).
+   */
+  private async sweepVersions(b: BucketMeta, cfg: LifecycleConfig, nowMs: number, report: LifecyclePassReport, at: Cursor | undefined): Promise<Stop> {
+    const bucket = b.name;
+    if (expirationRules(cfg).length > 0) this.noteSkippedExpiration(bucket);
+    const rules = versionRules(cfg);
+    if (rules.length === 0) return undefined;
+    const judge: LifecycleConfig = { rules };
+    const prefix = commonPrefix(rules.map((r) => r.filter.prefix));
+    let walk = at?.walk;
+    const stopAt = (why: Exclude<Stop, undefined>, w: VersionWalk | undefined): Stop => this.stopAt({ bucket, phase: 'versions', ...(w !== undefined ? { walk: w } : {}) }, why);
+    for (;;) {
+      if (this.closed) return stopAt('closed', walk);
+      const left = this.budgetLeft(report);
+      if (left.scan <= 0 || left.act <= 0) return stopAt('budget', walk);
+      const limit = Math.min(LIFECYCLE_PAGE_ENTRIES, left.scan);
+      const page = this.engine.listVersions(bucket, { prefix, limit, ...(walk !== undefined ? { keyMarker: walk.key, versionIdMarker: walk.versionId } : {}) });
+      report.scannedObjects += page.length;
+      const pageStart = walk;
+      /** Each with the walk's state just before it (to resume right after it when the budget ends mid-page). */
+      const doomed: { meta: ObjectMeta; walkBefore: VersionWalk | undefined }[] = [];
+      for (const { meta, isLatest } of page) {
+        const sameKey = walk !== undefined && walk.key === meta.key;
+        if (isLatest) {
+          if (meta.deleteMarker && removesExpiredMarker(judge, meta.key) && this.onlyVersion(bucket, meta.key)) doomed.push({ meta, walkBefore: walk });
+        } else if (sameKey) {
+          // Its successor was the entry before it (same key, newer): noncurrent since that one's lastModified.
+          const expiry = noncurrentExpiry(judge, meta, walk!.lastModifiedMs, walk!.noncurrentSeen);
+          // Never a locked version (Object Lock): the delete below is conditional on this seq, and a
+          // retention or hold change is a new commit, so what is judged unlocked here is what goes.
+          if (expiry !== undefined && expiry <= nowMs && !isLocked(meta, nowMs)) doomed.push({ meta, walkBefore: walk });
+        }
+        // (A noncurrent version whose successor this walk did not see is judged on a later pass.)
+        walk = { key: meta.key, versionId: meta.versionId, lastModifiedMs: meta.lastModifiedMs, noncurrentSeen: sameKey && !isLatest ? walk!.noncurrentSeen + 1 : 0 };
+      }
+      let truncatedByBudget = false;
+      let picked = doomed;
+      if (doomed.length > left.act) {
+        picked = doomed.slice(0, left.act);
+        // Resume at the last one issued (exclusive), with what the walk knew there.
+        const last = picked[picked.length - 1]!.meta;
+        const before = picked[picked.length - 1]!.walkBefore;
+        walk = { key: last.key, versionId: last.versionId, lastModifiedMs: last.lastModifiedMs, noncurrentSeen: before !== undefined && before.key === last.key ? before.noncurrentSeen + 1 : 0 };
+        truncatedByBudget = true;
+      }
+      if (picked.length > 0) {
+        await this.options.beforeDelete?.(bucket, picked.map((d) => d.meta.key));
+        const failed = await this.deleteAll(bucket, picked.map((d) => d.meta), report, true);
+        if (failed || this.closed) return stopAt(failed ? 'failed' : 'closed', pageStart);
+      }
+      if (truncatedByBudget) return stopAt('budget', walk);
+      if (page.length < limit) return undefined;
+      await yieldToLoop();
+    }
+  }
+
+  /** True when the key has exactly one version (looked up: the walk may not have seen the next one yet). */
+  private onlyVersion(bucket: string, key: string): boolean {
+    const two = this.engine.listVersions(bucket, { prefix: key, limit: 2 });
+    return two.length === 1 || (two.length === 2 && two[1]!.meta.key !== key);
   }
 
   private budgetLeft(report: LifecyclePassReport): { scan: number; act: number } {
@@ -259,7 +364,10 @@ export class LifecycleSweeper {
       let expired: ObjectMeta[] = [];
       for (const o of page) {
         const e = objectExpiry(judge, o);
-        if (e !== undefined && e.expiryMs <= nowMs) expired.push(o);
+        // A locked object is never expired. Object Lock buckets are versioned (sweepVersions), so this is
+        // the second line of defence; it holds because the delete is conditional on the seq judged here
+        // and a retention or hold change is a new commit (a new seq).
+        if (e !== undefined && e.expiryMs <= nowMs && !isLocked(o, nowMs)) expired.push(o);
       }
       const pageStart = after;
       let next = page.length > 0 ? page[page.length - 1]!.key : after;
@@ -283,8 +391,11 @@ export class LifecycleSweeper {
     }
   }
 
-  /** Conditional deletes, LIFECYCLE_DELETE_CONCURRENCY at a time. True when one failed for a reason other than a change. */
-  private async deleteAll(bucket: string, objects: readonly ObjectMeta[], report: LifecyclePassReport): Promise<boolean> {
+  /**
+   * Conditional deletes, LIFECYCLE_DELETE_CONCURRENCY at a time: of the current objects, or (`versions`)
+   * of those exact versions. True when one failed for a reason other than a change.
+   */
+  private async deleteAll(bucket: string, objects: readonly ObjectMeta[], report: LifecyclePassReport, versions = false): Promise<boolean> {
     let next = 0;
     let failed = false;
     const lane = async (): Promise<void> => {
@@ -292,7 +403,8 @@ export class LifecycleSweeper {
       while (next < objects.length && !failed && !this.closed) {
         const o = objects[next++]!;
         try {
-          if (await this.engine.deleteObject(bucket, o.key, o.seq)) {
+          const deleted = versions ? (await this.engine.deleteVersion(bucket, o.key, o.versionId, o.seq)) !== undefined : await this.engine.deleteObject(bucket, o.key, o.seq);
+          if (deleted) {
             report.expiredObjects++;
             this.options.counters?.expiredObjects(1);
           }

@@ -6,9 +6,10 @@
 // What a rule can ask for, and what Strata does with it:
 //   Expiration Days / Date          → the sweeper deletes matching objects once expired
 //   AbortIncompleteMultipartUpload  → the sweeper aborts matching uploads that old
-//   Expiration ExpiredObjectDeleteMarker, NoncurrentVersionExpiration, NoncurrentVersionTransition
-//                                   → stored and returned, no effect: buckets are unversioned, so
-//                                     there are no delete markers and no noncurrent versions
+//   Expiration Days / Date on a versioned bucket → not yet (lifecycle-sweeper.ts says why)
+//   ExpiredObjectDeleteMarker, NoncurrentVersionExpiration
+//                                   → the sweeper removes lone delete markers / old noncurrent versions
+//   NoncurrentVersionTransition     → stored and returned, no effect (one storage class)
 //   Transition                      → refused (InvalidStorageClass): Strata has one storage class
 
 import { randomBytes } from 'node:crypto';
@@ -59,9 +60,9 @@ export interface LifecycleRule {
   filter: LifecycleFilter;
   expiration?: { days?: number; dateMs?: number; expiredObjectDeleteMarker?: boolean };
   abortIncompleteMultipartUploadDays?: number;
-  /** Accepted and stored; no effect (no noncurrent versions exist). */
+  /** Acted on in versioned buckets (lifecycle-sweeper.ts sweepVersions). */
   noncurrentVersionExpiration?: NoncurrentAction;
-  /** Accepted and stored; no effect (no noncurrent versions exist). */
+  /** Accepted and stored; no effect (one storage class). */
   noncurrentVersionTransitions?: NoncurrentAction[];
 }
 
@@ -535,4 +536,35 @@ export function commonPrefix(prefixes: readonly string[]): string {
   const last = p.charCodeAt(p.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) p = p.slice(0, -1);
   return p;
+}
+
+// ------------------------------------------------------------------------------------------------
+// versioned buckets: noncurrent versions and expired delete markers
+
+/** Rules that act on versions (enabled, NoncurrentVersionExpiration or ExpiredObjectDeleteMarker). */
+export function versionRules(cfg: LifecycleConfig): LifecycleRule[] {
+  return cfg.rules.filter((r) => r.enabled && (r.noncurrentVersionExpiration !== undefined || r.expiration?.expiredObjectDeleteMarker === true));
+}
+
+/**
+ * When a noncurrent version expires, or undefined. `noncurrentSinceMs` is when it stopped being current
+ * (its successor's lastModified: S3 counts NoncurrentDays from there, rounded to the next midnight UTC as
+ * Days is); `newerNoncurrent` is how many noncurrent versions of its key are newer — with
+ * NewerNoncurrentVersions N a rule keeps the N newest noncurrent versions whatever their age.
+ */
+export function noncurrentExpiry(cfg: LifecycleConfig, v: LifecycleSubject, noncurrentSinceMs: number, newerNoncurrent: number): number | undefined {
+  let best: number | undefined;
+  for (const r of cfg.rules) {
+    const a = r.noncurrentVersionExpiration;
+    if (!r.enabled || a === undefined || !filterMatches(r.filter, v)) continue;
+    if (a.newerNoncurrentVersions !== undefined && newerNoncurrent < a.newerNoncurrentVersions) continue;
+    const ms = a.noncurrentDays !== undefined ? expiryAfterDays(noncurrentSinceMs, a.noncurrentDays) : noncurrentSinceMs;
+    if (ms <= MAX_DATE_MS && (best === undefined || ms < best)) best = ms;
+  }
+  return best;
+}
+
+/** A delete marker that is its key's only version is "expired" under a rule with ExpiredObjectDeleteMarker. */
+export function removesExpiredMarker(cfg: LifecycleConfig, key: string): boolean {
+  return cfg.rules.some((r) => r.enabled && r.expiration?.expiredObjectDeleteMarker === true && filterMatches(r.filter, { key, sizeBytes: 0 }));
 }

@@ -1,57 +1,60 @@
-// ListObjectVersions (GET ?versions) on Strata's unversioned buckets: every object has exactly one
-// version, "null", which is the latest; there are no delete markers. Clients and test harnesses call it
-// to empty a bucket (aws s3api list-object-versions, the ceph s3-tests teardown), so it must answer
-// rather than 501.
+// ListObjectVersions (GET ?versions): every version and delete marker, by key then newest first, over
+// engine.listVersions; prefix, delimiter (CommonPrefixes), key-marker / version-id-marker, max-keys
+// (≤ maxListKeys) and encoding-type=url. A bucket that was never versioned lists each object once, as
+// its "null" version. Clients and test harnesses call it to empty a bucket, so it must always answer.
 
+import type { VersionEntry } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { sendXml } from './common.js';
-import { listInputs, listRun } from './list.js';
+import { listInputs } from './list.js';
 import { afterFromMarker, urlEncodeKey } from './list-page.js';
+import { listVersionsPage, type VersionCursor } from './list-versions-page.js';
+import { invalidVersionId, isVersionIdSyntax } from './versioning.js';
 import { S3_NS, el, isoDate } from './xml.js';
-
-/** The one version id an unversioned bucket has. */
-export const NULL_VERSION_ID = 'null';
 
 export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   const i = listInputs(ctx);
   const keyMarker = ctx.query.get('key-marker') ?? '';
-  const versionIdMarker = ctx.query.get('version-id-marker');
-  if (versionIdMarker !== undefined && versionIdMarker !== '' && keyMarker === '') {
+  const rawVersionIdMarker = ctx.query.get('version-id-marker');
+  const versionIdMarker = rawVersionIdMarker === '' ? undefined : rawVersionIdMarker;
+  if (versionIdMarker !== undefined && keyMarker === '') {
     throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { details: { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker } });
   }
-  if (versionIdMarker !== undefined && versionIdMarker !== '' && versionIdMarker !== NULL_VERSION_ID) {
-    throw new S3Error('InvalidArgument', 'Invalid version id specified', { details: { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker } });
-  }
-  // With one version per key, "after key K, version null" and "after key K" are the same position.
-  const page = listRun(ctx, i, afterFromMarker(keyMarker === '' ? undefined : keyMarker, i.prefix, i.delimiter));
+  if (versionIdMarker !== undefined && !isVersionIdSyntax(versionIdMarker)) throw invalidVersionId(versionIdMarker, 'version-id-marker');
+  let start: VersionCursor = {};
+  if (versionIdMarker !== undefined) start = { keyMarker, versionIdMarker };
+  else if (keyMarker !== '') start = { keyMarker: afterFromMarker(keyMarker, i.prefix, i.delimiter)! };
+
+  const page = listVersionsPage<VersionEntry>(
+    (c, limit) => ctx.engine.listVersions(i.bucket, { prefix: i.prefix, limit, ...c }),
+    { prefix: i.prefix, maxKeys: i.maxKeys, start, ...(i.delimiter !== undefined ? { delimiter: i.delimiter } : {}) },
+  );
+
   const enc = (s: string): string => (i.encodeUrl ? urlEncodeKey(s) : s);
   let xml = `<ListVersionsResult xmlns="${S3_NS}">${el('Name', i.bucket)}${el('Prefix', enc(i.prefix))}${el('KeyMarker', enc(keyMarker))}`;
-  xml += el('VersionIdMarker', versionIdMarker ?? '');
-  if (page.isTruncated && page.lastEntry !== undefined) {
-    xml += el('NextKeyMarker', enc(page.lastEntry));
-    // A common prefix has no version; a key's next version marker is its (only) version.
-    if (page.contents.length > 0 && page.contents[page.contents.length - 1]!.key === page.lastEntry) xml += el('NextVersionIdMarker', NULL_VERSION_ID);
+  xml += el('VersionIdMarker', rawVersionIdMarker ?? '');
+  if (page.isTruncated) {
+    if (page.nextKeyMarker !== undefined) xml += el('NextKeyMarker', enc(page.nextKeyMarker));
+    if (page.nextVersionIdMarker !== undefined) xml += el('NextVersionIdMarker', page.nextVersionIdMarker);
   }
   xml += el('MaxKeys', i.maxKeys);
   if (i.delimiter !== undefined) xml += el('Delimiter', enc(i.delimiter));
   xml += el('IsTruncated', page.isTruncated);
-  for (const o of page.contents) {
-    xml += `<Version>${el('Key', enc(o.key))}${el('VersionId', NULL_VERSION_ID)}${el('IsLatest', true)}${el('LastModified', isoDate(o.lastModifiedMs))}${el('ETag', `"${o.etag}"`)}`;
+  // Versions and delete markers interleaved in listing order, as S3 writes them.
+  for (const { meta: o, isLatest } of page.entries) {
+    const head = `${el('Key', enc(o.key))}${el('VersionId', o.versionId)}${el('IsLatest', isLatest)}${el('LastModified', isoDate(o.lastModifiedMs))}`;
+    if (o.deleteMarker) {
+      xml += `<DeleteMarker>${head}${i.ownerXmlOf(o)}</DeleteMarker>`;
+      continue;
+    }
+    xml += `<Version>${head}${el('ETag', `"${o.etag}"`)}`;
     for (const alg of Object.keys(o.checksums)) xml += el('ChecksumAlgorithm', alg);
+    if (Object.keys(o.checksums).length > 0 && o.checksumType) xml += el('ChecksumType', o.checksumType);
     xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${i.ownerXmlOf(o)}</Version>`;
   }
   for (const cp of page.commonPrefixes) xml += `<CommonPrefixes>${el('Prefix', enc(cp))}</CommonPrefixes>`;
   if (i.encodeUrl) xml += el('EncodingType', 'url');
   xml += '</ListVersionsResult>';
   sendXml(ctx, 200, xml);
-}
-
-/**
- * The versionId a request names, checked against an unversioned bucket: absent or "null" address the
- * object; anything else names a version that cannot exist, and must not touch the object.
- */
-export function requireNullVersion(ctx: RequestContext): void {
-  const v = ctx.query.get('versionId');
-  if (v !== undefined && v !== NULL_VERSION_ID) throw new S3Error('InvalidArgument', 'Invalid version id specified', { details: { ArgumentName: 'versionId', ArgumentValue: v } });
 }

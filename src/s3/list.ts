@@ -61,9 +61,10 @@ export async function listObjectsV2(ctx: RequestContext): Promise<void> {
   const token = ctx.query.get('continuation-token');
   const startAfter = ctx.query.get('start-after');
   let after: string | undefined;
-  if (token !== undefined) {
+  // An empty token is no token (AWS lists from the start and echoes it back; botocore sends one).
+  if (token !== undefined && token !== '') {
     const t = decodeContinuationToken(token);
-    if (t === undefined || token === '') throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { details: { ArgumentName: 'continuation-token' } });
+    if (t === undefined) throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { details: { ArgumentName: 'continuation-token' } });
     after = t;
   } else if (startAfter !== undefined && startAfter !== '') {
     after = startAfter;

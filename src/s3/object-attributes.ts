@@ -5,7 +5,8 @@ import type { ChecksumAlgorithm } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { requireBucket, requireKey, sendXml } from './common.js';
-import { NULL_VERSION_ID, requireNullVersion } from './list-versions.js';
+import type { HeaderList } from '../http/response.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
 import { S3_NS, el, httpDate } from './xml.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -27,7 +28,8 @@ function intHeader(ctx: RequestContext, name: string, dflt: number): number {
 
 export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
   const key = requireKey(ctx);
-  const bucket = requireBucket(ctx).name;
+  const b = requireBucket(ctx);
+  const bucket = b.name;
   const raw = ctx.headers['x-amz-object-attributes'];
   const wanted = new Set((raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
   if (wanted.size === 0) {
@@ -36,9 +38,8 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
   for (const a of wanted) if (!ATTRIBUTES.has(a)) throw new S3Error('InvalidArgument', 'Invalid attribute name specified.', { details: { ArgumentName: 'x-amz-object-attributes', ArgumentValue: a } });
   const maxParts = Math.min(intHeader(ctx, 'x-amz-max-parts', MAX_ATTRIBUTE_PARTS), MAX_ATTRIBUTE_PARTS);
   const marker = intHeader(ctx, 'x-amz-part-number-marker', 0);
-  requireNullVersion(ctx);
-  const meta = ctx.engine.headObject(bucket, key);
-  if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, bucket, key, versionId);
 
   let xml = `<GetObjectAttributesResponse xmlns="${S3_NS}">`;
   if (wanted.has('ETag')) xml += el('ETag', meta.etag);
@@ -58,7 +59,6 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
   if (wanted.has('StorageClass')) xml += el('StorageClass', 'STANDARD');
   if (wanted.has('ObjectSize')) xml += el('ObjectSize', meta.sizeBytes);
   xml += '</GetObjectAttributesResponse>';
-  const headers: Record<string, string> = { 'Last-Modified': httpDate(meta.lastModifiedMs) };
-  if (ctx.query.get('versionId') !== undefined) headers['x-amz-version-id'] = NULL_VERSION_ID;
+  const headers: HeaderList = { 'Last-Modified': httpDate(meta.lastModifiedMs), ...versionHeaders(bucketVersioning(b), meta, versionId) };
   sendXml(ctx, 200, xml, headers);
 }

@@ -12,6 +12,8 @@ import { httpDate } from './xml.js';
 import { tagCount } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
 import { refuseSseOnRead } from './unsupported-write-headers.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
+import { objectLockReadHeaders } from './object-lock-handlers.js';
 
 export const MAX_PART_NUMBER = 10000;
 
@@ -32,13 +34,9 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   const key = requireKey(ctx);
   const b = requireBucket(ctx);
   const bucket = b.name;
-  const meta = ctx.engine.headObject(bucket, key);
-  if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  // Unversioned buckets: only the current version exists ("null" is how S3 names it there).
-  const versionId = ctx.query.get('versionId');
-  if (versionId !== undefined && versionId !== 'null' && versionId !== meta.versionId) {
-    throw new S3Error('NoSuchVersion', undefined, { details: { Key: key, VersionId: versionId } });
-  }
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, bucket, key, versionId);
+  const vHeaders = versionHeaders(bucketVersioning(b), meta, versionId);
   refuseSseOnRead(ctx.headers);
 
   const pnText = ctx.query.get('partNumber');
@@ -59,7 +57,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   );
   if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed', undefined, { details: { Condition: h['if-match'] !== undefined ? 'If-Match' : 'If-Unmodified-Since' } });
   if (outcome === 'not-modified') {
-    ctx.res.sendHeadersOnly(304, { ETag: quoteEtag(meta.etag), 'Last-Modified': httpDate(meta.lastModifiedMs) });
+    ctx.res.sendHeadersOnly(304, { ETag: quoteEtag(meta.etag), 'Last-Modified': httpDate(meta.lastModifiedMs), ...vHeaders });
     return;
   }
 
@@ -79,7 +77,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
       status = 206;
     }
   }
-  const headers = objectHeaders(ctx, meta, { wholeObject: range === undefined });
+  const headers = { ...objectHeaders(ctx, meta, { wholeObject: range === undefined }), ...vHeaders, ...objectLockReadHeaders(ctx, b, meta) };
   if (!head) applyResponseOverrides(ctx, headers);
   if (partNumber !== undefined && meta.parts) headers['x-amz-mp-parts-count'] = meta.parts.length;
   const tags = tagCount(meta);

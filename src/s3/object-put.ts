@@ -13,6 +13,8 @@ import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
 import { refuseUnsupportedWriteHeaders } from './unsupported-write-headers.js';
+import { bucketVersioning, writtenVersionHeaders } from './versioning.js';
+import { assertLockedPutIntegrity, lockAtCommit, planWriteLock } from './object-lock-handlers.js';
 
 /** If-None-Match / If-Match on writes → the engine's atomic commit condition. */
 export function writeCondition(ctx: RequestContext): CommitRequest['condition'] | undefined {
@@ -56,6 +58,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const condition = writeCondition(ctx);
   refuseUnsupportedWriteHeaders(ctx.headers);
   const acl = aclForNewObject(ctx, b);
+  const lock = planWriteLock(ctx, b, key);
+  assertLockedPutIntegrity(plan, lock);
   precheckWriteCondition(ctx, bucket, key, condition);
 
   const writer = ctx.engine.createWriter({
@@ -78,8 +82,11 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (condition) req.condition = condition;
   if (acl !== undefined) req.acl = acl;
   await noteObjectOwner(ctx, b, acl);
+  const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
+  if (versioning !== undefined) req.versioning = versioning;
+  Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));
   const meta = await ctx.engine.commitObject(req);
-  const headers: HeaderList = { ETag: quoteEtag(meta.etag) };
+  const headers: HeaderList = { ETag: quoteEtag(meta.etag), ...writtenVersionHeaders(meta) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;
   if (req.checksumType) headers['x-amz-checksum-type'] = req.checksumType;
   addExpirationHeader(headers, ctx.engine.getBucket(bucket) ?? b, meta);

@@ -11,7 +11,7 @@
 //   the account root), so no policy can lock them out of fixing it. Nobody anonymous ever may.
 
 import type { RequestContext } from '../http/context.js';
-import type { BucketMeta } from '../store/api.js';
+import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import type { AuthResult } from '../auth/request.js';
 import { S3Error } from './errors.js';
 import { aclAllowsList, aclPermits } from './acl-authorize.js';
@@ -125,6 +125,31 @@ export const POLICY_ACTIONS: Readonly<Record<string, string | null>> = {
   Unknown: null, // MethodNotAllowed
 };
 
+/**
+ * The same operations naming a version (`?versionId=`): AWS checks the *Version action instead
+ * (s3:GetObjectVersion for a GET of a version, …). DeleteObjects and copy sources decide per key.
+ */
+export const VERSION_POLICY_ACTIONS: Readonly<Record<string, string>> = {
+  GetObject: 's3:GetObjectVersion',
+  HeadObject: 's3:GetObjectVersion',
+  DeleteObject: 's3:DeleteObjectVersion',
+  GetObjectAcl: 's3:GetObjectVersionAcl',
+  PutObjectAcl: 's3:PutObjectVersionAcl',
+  GetObjectAttributes: 's3:GetObjectVersionAttributes',
+  GetObjectTagging: 's3:GetObjectVersionTagging',
+  PutObjectTagging: 's3:PutObjectVersionTagging',
+  DeleteObjectTagging: 's3:DeleteObjectVersionTagging',
+};
+
+/** The IAM action of this request: the op's, or its *Version variant when the request names a version. */
+export function policyActionOf(op: string, versionId: string | undefined): string | null | undefined {
+  if (versionId !== undefined) {
+    const v = VERSION_POLICY_ACTIONS[op];
+    if (v !== undefined) return v;
+  }
+  return POLICY_ACTIONS[op];
+}
+
 /** Operations on the policy itself: owner and root are exempt from Deny; anonymous callers never pass. */
 const POLICY_OPS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy', 'GetBucketPolicyStatus']);
 /** Operations whose handler checks each key it touches (one request, many resources). */
@@ -210,11 +235,20 @@ function facts(ctx: RequestContext, action: string, bucket: string, key: string 
       if (lower.startsWith('s3:x-amz-')) return ctx.headers[lower.slice(3)];
       if (lower.startsWith('s3:existingobjecttag/')) {
         if (key === undefined) return undefined;
-        return ctx.engine.headObject(bucket, key)?.tags?.[asWritten.slice('s3:existingobjecttag/'.length)];
+        return existingObject(ctx, bucket, key)?.tags?.[asWritten.slice('s3:existingobjecttag/'.length)];
       }
       return undefined;
     },
   };
+}
+
+/** The object (version) a request acts on, for condition keys and the missing-key check; undefined if none. */
+function existingObject(ctx: RequestContext, bucket: string, key: string): ObjectMeta | undefined {
+  if (ctx.key !== key) return ctx.engine.headObject(bucket, key); // DeleteObjects: another key of the request
+  const versionId = ctx.query.get('versionId');
+  if (versionId === undefined) return ctx.engine.headObject(bucket, key);
+  const meta = ctx.engine.headVersion(bucket, key, versionId);
+  return meta?.deleteMarker ? undefined : meta;
 }
 
 /**
@@ -281,7 +315,7 @@ export function authorizeRequest(ctx: RequestContext): void {
     if (!aclPermits(ctx, b, ctx.op, ctx.key, versionId)) refuseOutsider(ctx);
     return;
   }
-  const action = POLICY_ACTIONS[ctx.op];
+  const action = policyActionOf(ctx.op, ctx.key === undefined ? undefined : ctx.query.get('versionId'));
   // Not governed by a bucket policy: the bucket's side only. Policy operations are for the owner's
   // side or an identity the policy names, never anonymous (AWS answers other accounts 405).
   if (action === null || action === undefined || (anonymous && POLICY_OPS.has(ctx.op))) {
@@ -291,16 +325,16 @@ export function authorizeRequest(ctx: RequestContext): void {
   // Per-key operations are decided key by key by their handlers.
   if (PER_KEY_OPS.has(ctx.op)) return;
   authorizeAction(ctx, b, action, ctx.key, ctx.op, versionId);
-  if (!isInsider(ctx, b) && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !ctx.engine.headObject(b.name, ctx.key)) {
+  if (!isInsider(ctx, b) && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !existingObject(ctx, b.name, ctx.key)) {
     // As S3: a missing key is NoSuchKey only to a caller who may list the bucket; otherwise AccessDenied,
     // so a public-read policy does not reveal which keys exist.
     if (evaluatePolicy(bucketPolicy(b)!, facts(ctx, 's3:ListBucket', b.name, undefined)) !== 'allow' && !aclAllowsList(ctx, b)) throw accessDenied();
   }
 }
 
-/** CopyObject / UploadPartCopy: the caller must also be allowed to read the source (its ACL: READ). */
+/** CopyObject / UploadPartCopy: the caller must also be allowed to read the source (version; its ACL: READ). */
 export function authorizeCopySource(ctx: RequestContext, srcBucket: string, srcKey: string, srcVersionId?: string): void {
-  authorizeAction(ctx, ctx.engine.getBucket(srcBucket), 's3:GetObject', srcKey, 'GetObject', srcVersionId);
+  authorizeAction(ctx, ctx.engine.getBucket(srcBucket), srcVersionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', srcKey, 'GetObject', srcVersionId);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders
 import { checksumsToRequest, planBody, verifyDigests, type BodyPlan } from './payload.js';
 import { parseTaggingXml, type Tags } from './tags.js';
 import { XML_DECL } from './xml.js';
+import { bucketVersioning, writtenVersionHeaders } from './versioning.js';
+import { lockAtCommit, planWriteLock, type WriteLock } from './object-lock-handlers.js';
 
 /** Text fields before the file part; one more is MaxPostPreDataLengthExceeded. */
 export const POST_MAX_FIELDS = 64;
@@ -54,6 +56,8 @@ interface Upload {
   writer: ObjectWriter;
   commit: Omit<CommitRequest, 'layout' | 'sizeBytes' | 'etag' | 'checksums'>;
   plan: BodyPlan;
+  /** x-amz-object-lock-* fields or the bucket's default retention, applied at commit. */
+  lock: WriteLock | undefined;
   minBytes: number;
   maxBytes: number;
   status: 200 | 201 | 204;
@@ -158,6 +162,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     refuseUnsupportedWriteHeaders(Object.fromEntries(lower));
     // The form's `acl` field (x-amz-grant-* are not form fields S3 reads).
     const acl = aclForNewObject(ctx, b, lower.get('acl') ?? '');
+    const lock = planWriteLock(ctx, b, key, Object.fromEntries(lower));
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');
 
@@ -172,6 +177,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
       writer,
       commit,
       plan,
+      lock,
       minBytes: policy?.contentLengthRange?.min ?? 0,
       maxBytes: Math.min(limits.maxObjectSizeBytes, policy?.contentLengthRange?.max ?? Infinity),
       status: successStatus(lower.get('success_action_status')),
@@ -366,11 +372,15 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
   await noteObjectOwner(ctx, requireBucket(ctx), req.acl as Acl | undefined);
+  const atCommit = requireBucket(ctx);
+  const versioning = bucketVersioning(atCommit);
+  if (versioning !== undefined) req.versioning = versioning;
+  Object.assign(req, lockAtCommit(u.lock, atCommit, Date.now()));
   const meta = await ctx.engine.commitObject(req);
 
   const etag = quoteEtag(meta.etag);
   const location = objectUrl(ctx, u.key);
-  const headers: HeaderList = { ETag: etag, Location: location };
+  const headers: HeaderList = { ETag: etag, Location: location, ...writtenVersionHeaders(meta) };
   for (const [alg, v] of Object.entries(checksums)) headers[CHECKSUM_HEADERS[alg as keyof typeof CHECKSUM_HEADERS]] = v;
   if (u.redirect !== undefined) {
     const q = `bucket=${encodeURIComponent(u.bucket)}&key=${encodeURIComponent(u.key)}&etag=${encodeURIComponent(etag)}`;

@@ -18,11 +18,11 @@ import { deleteBucketOwnershipControls, getBucketOwnershipControls, putBucketOwn
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
-  getBucketVersioning,
-  putBucketVersioning,
   notImplemented,
 } from './subresources.js';
 import * as unconf from './unconfigured.js';
+import { getBucketVersioning, putBucketVersioning } from './versioning.js';
+import * as lock from './object-lock-handlers.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle-handlers.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy-handlers.js';
 import { corsPreflight, deleteBucketCors, getBucketCors, putBucketCors } from './cors-handlers.js';
@@ -118,8 +118,8 @@ export const ROUTES: Route[] = [
   { op: 'GetBucketReplication', method: 'GET', scope: 'bucket', query: ['replication'], handler: unconf.getBucketReplication },
   { op: 'PutBucketReplication', method: 'PUT', scope: 'bucket', query: ['replication'], handler: unconf.putBucketReplication },
   { op: 'DeleteBucketReplication', method: 'DELETE', scope: 'bucket', query: ['replication'], handler: unconf.deleteBucketReplication },
-  { op: 'GetObjectLockConfiguration', method: 'GET', scope: 'bucket', query: ['object-lock'], handler: unconf.getObjectLockConfiguration },
-  { op: 'PutObjectLockConfiguration', method: 'PUT', scope: 'bucket', query: ['object-lock'], handler: unconf.putObjectLockConfiguration },
+  { op: 'GetObjectLockConfiguration', method: 'GET', scope: 'bucket', query: ['object-lock'], handler: lock.getObjectLockConfiguration },
+  { op: 'PutObjectLockConfiguration', method: 'PUT', scope: 'bucket', query: ['object-lock'], handler: lock.putObjectLockConfiguration },
   { op: 'GetBucketOwnershipControls', method: 'GET', scope: 'bucket', query: ['ownershipControls'], handler: getBucketOwnershipControls },
   { op: 'PutBucketOwnershipControls', method: 'PUT', scope: 'bucket', query: ['ownershipControls'], handler: putBucketOwnershipControls },
   { op: 'DeleteBucketOwnershipControls', method: 'DELETE', scope: 'bucket', query: ['ownershipControls'], handler: deleteBucketOwnershipControls },
@@ -160,10 +160,10 @@ export const ROUTES: Route[] = [
   { op: 'GetObjectTagging', method: 'GET', scope: 'object', query: ['tagging'], handler: getObjectTagging },
   { op: 'PutObjectTagging', method: 'PUT', scope: 'object', query: ['tagging'], handler: putObjectTagging },
   { op: 'DeleteObjectTagging', method: 'DELETE', scope: 'object', query: ['tagging'], handler: deleteObjectTagging },
-  { op: 'GetObjectRetention', method: 'GET', scope: 'object', query: ['retention'], handler: unconf.objectLockMissing },
-  { op: 'PutObjectRetention', method: 'PUT', scope: 'object', query: ['retention'], handler: unconf.objectLockMissing },
-  { op: 'GetObjectLegalHold', method: 'GET', scope: 'object', query: ['legal-hold'], handler: unconf.objectLockMissing },
-  { op: 'PutObjectLegalHold', method: 'PUT', scope: 'object', query: ['legal-hold'], handler: unconf.objectLockMissing },
+  { op: 'GetObjectRetention', method: 'GET', scope: 'object', query: ['retention'], handler: lock.getObjectRetention },
+  { op: 'PutObjectRetention', method: 'PUT', scope: 'object', query: ['retention'], handler: lock.putObjectRetention },
+  { op: 'GetObjectLegalHold', method: 'GET', scope: 'object', query: ['legal-hold'], handler: lock.getObjectLegalHold },
+  { op: 'PutObjectLegalHold', method: 'PUT', scope: 'object', query: ['legal-hold'], handler: lock.putObjectLegalHold },
   { op: 'UnconfiguredObjectSubresourceMethod', method: '*', scope: 'object', anyQuery: unconf.UNCONFIGURED_OBJECT_SUBRESOURCES, handler: unconf.subresourceMethodNotAllowed },
   { op: 'UnsupportedObjectSubresource', method: '*', scope: 'object', anyQuery: UNSUPPORTED_OBJECT_SUBRESOURCES, handler: notImplemented },
 

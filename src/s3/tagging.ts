@@ -7,45 +7,45 @@ import { S3Error } from './errors.js';
 import { requireBucket, requireKey, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { type Tags, parseTaggingXml, taggingXml } from './tags.js';
+import type { HeaderList } from '../http/response.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
 
 /** The bucket-settings field that holds bucket tags. */
 export const BUCKET_TAGS_SETTING = 'tags';
 
-/** Unversioned buckets: only the current version ("null") can be named. */
-function checkVersion(ctx: RequestContext, key: string, versionId: string): void {
-  const asked = ctx.query.get('versionId');
-  if (asked !== undefined && asked !== 'null' && asked !== versionId) {
-    throw new S3Error('NoSuchVersion', undefined, { details: { Key: key, VersionId: asked } });
-  }
-}
-
-function currentObject(ctx: RequestContext): { bucket: string; key: string; versionId: string; seq: number; tags?: Tags } {
-  const bucket = requireBucket(ctx).name;
+/** The object version a tagging request addresses, and the x-amz-version-id its response carries. */
+function taggedObject(ctx: RequestContext): { bucket: string; key: string; versionId?: string; tags?: Tags; headers: HeaderList } {
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  const meta = ctx.engine.headObject(bucket, key);
-  if (!meta) throw new S3Error('NoSuchKey', undefined, { details: { Key: key } });
-  checkVersion(ctx, key, meta.versionId);
-  return { bucket, key, versionId: meta.versionId, seq: meta.seq, ...(meta.tags ? { tags: meta.tags } : {}) };
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, b.name, key, versionId);
+  return {
+    bucket: b.name,
+    key,
+    ...(versionId !== undefined ? { versionId } : {}),
+    ...(meta.tags ? { tags: meta.tags } : {}),
+    headers: versionHeaders(bucketVersioning(b), meta, versionId),
+  };
 }
 
 export async function getObjectTagging(ctx: RequestContext): Promise<void> {
-  const cur = currentObject(ctx);
-  sendXml(ctx, 200, taggingXml(cur.tags));
+  const cur = taggedObject(ctx);
+  sendXml(ctx, 200, taggingXml(cur.tags), cur.headers);
 }
 
 export async function putObjectTagging(ctx: RequestContext): Promise<void> {
-  const cur = currentObject(ctx);
+  const cur = taggedObject(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const tags = parseTaggingXml(body, 'object');
-  // The engine re-decides existence at commit time: an object deleted meanwhile is NoSuchKey there.
-  await ctx.engine.updateObjectTags(cur.bucket, cur.key, tags);
-  ctx.res.send(200, {}, '');
+  // The engine re-decides existence at commit time: an object (version) deleted meanwhile is NoSuchKey there.
+  await ctx.engine.updateObjectTags(cur.bucket, cur.key, tags, undefined, cur.versionId);
+  ctx.res.send(200, cur.headers, '');
 }
 
 export async function deleteObjectTagging(ctx: RequestContext): Promise<void> {
-  const cur = currentObject(ctx);
-  if (cur.tags) await ctx.engine.updateObjectTags(cur.bucket, cur.key, undefined);
-  ctx.res.send(204, {}, '');
+  const cur = taggedObject(ctx);
+  if (cur.tags) await ctx.engine.updateObjectTags(cur.bucket, cur.key, undefined, undefined, cur.versionId);
+  ctx.res.send(204, cur.headers, '');
 }
 
 function bucketTags(settings: Record<string, unknown>): Tags | undefined {

@@ -10,14 +10,19 @@ import { S3Error } from './errors.js';
 import { requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el, parseXml, text } from './xml.js';
+import { bucketVersioning } from './versioning.js';
 
-/** Bucket sub-resources answered here (removed from the 501 catch-all in subresources.ts). */
+/**
+ * Bucket sub-resources answered here (removed from the 501 catch-all in subresources.ts). `object-lock`
+ * (and the object's `retention` / `legal-hold`) are served by object-lock-handlers.ts; they are listed
+ * so that the methods S3 does not have on them (DELETE, POST, HEAD) get 405 from this module.
+ */
 export const UNCONFIGURED_BUCKET_SUBRESOURCES = [
   'encryption', 'website', 'replication', 'object-lock', 'ownershipControls', 'logging', 'notification',
   'accelerate', 'requestPayment', 'analytics', 'metrics', 'inventory', 'intelligent-tiering', 'publicAccessBlock',
 ] as const;
 
-/** Object sub-resources answered here. */
+/** Object sub-resources whose other methods get 405 here (Get/Put are object-lock-handlers.ts). */
 export const UNCONFIGURED_OBJECT_SUBRESOURCES = ['retention', 'legal-hold'] as const;
 
 /** The bucket setting that records PutBucketAccelerateConfiguration Status=Suspended (as versioning's). */
@@ -116,54 +121,19 @@ export async function getBucketReplication(ctx: RequestContext): Promise<void> {
   throw new S3Error('ReplicationConfigurationNotFoundError', undefined, { details: bucketName(ctx) });
 }
 
-/** What S3 answers on a bucket whose versioning is not Enabled — and Strata's never is. */
+/**
+ * What S3 answers on a bucket whose versioning is not Enabled. With versioning Enabled S3 would apply
+ * it; Strata has no replication: 501, never pretended.
+ */
 export async function putBucketReplication(ctx: RequestContext): Promise<void> {
-  throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration", { details: bucketName(ctx) });
+  const b = requireBucket(ctx);
+  if (bucketVersioning(b) === 'Enabled') throw new S3Error('NotImplemented', 'Replication is not supported by Strata.');
+  throw new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration", { details: { BucketName: b.name } });
 }
 
 export async function deleteBucketReplication(ctx: RequestContext): Promise<void> {
   requireBucket(ctx);
   noContent(ctx);
-}
-
-// --- object lock (bucket), retention and legal hold (object) ---------------------------------------
-
-export async function getObjectLockConfiguration(ctx: RequestContext): Promise<void> {
-  throw new S3Error('ObjectLockConfigurationNotFoundError', undefined, { details: bucketName(ctx) });
-}
-
-/**
- * S3 answers 409 InvalidBucketState when the bucket's versioning is not Enabled (s3-tests
- * test_object_lock_put_obj_lock_invalid_bucket); Strata's buckets are never versioned. The body is
- * read first so a malformed one is still MalformedXML.
- */
-export async function putObjectLockConfiguration(ctx: RequestContext): Promise<void> {
-  const details = bucketName(ctx);
-  await readConfig(ctx, 'ObjectLockConfiguration');
-  throw new S3Error('InvalidBucketState', "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration (Strata buckets are unversioned: Object Lock is not supported).", { details });
-}
-
-/**
- * Get/PutObjectRetention and Get/PutObjectLegalHold. As S3 (and RGW, MinIO) the bucket's Object Lock
- * configuration is checked before the object is looked up: a missing key gets the same answer.
- */
-export async function objectLockMissing(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
-}
-
-// --- CreateBucket headers that would turn these features on ----------------------------------------
-
-/**
- * CreateBucket: `x-amz-bucket-object-lock-enabled: true` would need versioning and Object Lock.
- * Refused before anything is created, never a bucket silently without it. (`x-amz-object-ownership`
- * is applied: ownership.ts.)
- */
-export function checkCreateBucketFeatures(ctx: RequestContext): void {
-  const lock = ctx.headers['x-amz-bucket-object-lock-enabled'];
-  if (lock !== undefined && lock.trim().toLowerCase() === 'true') {
-    throw new S3Error('NotImplemented', 'Object Lock is not supported by Strata: buckets are unversioned.');
-  }
 }
 
 // --- logging ---------------------------------------------------------------------------------------

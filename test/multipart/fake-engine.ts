@@ -1,7 +1,9 @@
 // In-memory Engine for the multipart service's unit tests: real digests, fake shard locations, a
 // "durable" state that survives crash() (a new engine over the same records, in-flight work lost),
 // and fault injection on the next commit / aux operation. Liveness: liveBlocks() counts the blocks
-// referenced by objects and aux layouts, so garbage (replaced/aborted parts) is observable.
+// referenced by objects, noncurrent versions and aux layouts, so garbage (replaced/aborted parts) is
+// observable. Versioning is the least the service needs: Enabled commits keep the previous version as
+// noncurrent (no delete markers are ever made by these tests).
 import { createHash } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
@@ -16,7 +18,10 @@ import {
   type EngineStats,
   type Layout,
   type ListOptions,
+  type ListVersionsOptions,
   type ObjectMeta,
+  type VersionEntry,
+  type VersioningMode,
   type ObjectWriter,
   type WriterOptions,
   type WrittenData,
@@ -32,6 +37,8 @@ interface Durable {
   aux: Map<string, Map<string, { value: unknown; layout?: Layout }>>;
   buckets: Map<string, BucketMeta>;
   seq: number;
+  /** "bucket/key" → noncurrent versions, newest first. */
+  versions: Map<string, ObjectMeta[]>;
 }
 
 function checksum(alg: ChecksumAlgorithm, data: Buffer): string {
@@ -77,7 +84,7 @@ export class FakeEngine implements Engine {
   private dead = false;
   readonly calls: FaultPoint[] = [];
 
-  constructor(readonly durable: Durable = { blocks: new Map(), nextOffset: 0, objects: new Map(), aux: new Map(), buckets: new Map(), seq: 0 }) {}
+  constructor(readonly durable: Durable = { blocks: new Map(), nextOffset: 0, objects: new Map(), aux: new Map(), buckets: new Map(), seq: 0, versions: new Map() }) {}
 
   /** A new engine over what was durable; the old one must not be used again. */
   crash(): FakeEngine {
@@ -175,14 +182,15 @@ export class FakeEngine implements Engine {
     const cur = this.durable.objects.get(k);
     if (r.condition?.ifAbsent && cur) throw new StoreError('PreconditionFailed', 'exists');
     if (r.condition?.ifEtag !== undefined && cur?.etag !== r.condition.ifEtag) throw new StoreError('PreconditionFailed', 'etag');
+    const seq = ++this.durable.seq;
     const meta: ObjectMeta = {
       bucket: r.bucket,
       key: r.key,
       sizeBytes: r.sizeBytes,
       etag: r.etag,
       lastModifiedMs: Date.now(),
-      seq: ++this.durable.seq,
-      versionId: 'null',
+      seq,
+      versionId: r.versioning === 'Enabled' ? seq.toString(16).padStart(16, '0') : 'null',
       system: r.system,
       user: r.user,
       checksums: r.checksums,
@@ -190,11 +198,52 @@ export class FakeEngine implements Engine {
       ...(r.parts ? { parts: r.parts } : {}),
       layout: structuredClone(r.layout),
     };
-    if (apply) this.durable.objects.set(k, meta);
+    if (apply) {
+      if (cur && r.versioning !== undefined && cur.versionId !== meta.versionId) this.durable.versions.set(k, [cur, ...(this.durable.versions.get(k) ?? [])]);
+      this.durable.objects.set(k, meta);
+    }
     return meta;
   }
   headObject(bucket: string, key: string): ObjectMeta | undefined {
     return this.durable.objects.get(`${bucket}/${key}`);
+  }
+  headVersion(bucket: string, key: string, versionId?: string): ObjectMeta | undefined {
+    const k = `${bucket}/${key}`;
+    const all = [...(this.durable.objects.has(k) ? [this.durable.objects.get(k)!] : []), ...(this.durable.versions.get(k) ?? [])];
+    return versionId === undefined ? all[0] : all.find((m) => m.versionId === versionId);
+  }
+  listVersions(bucket: string, o: ListVersionsOptions): VersionEntry[] {
+    const keys = new Set([...this.durable.objects.values(), ...[...this.durable.versions.values()].flat()].filter((m) => m.bucket === bucket).map((m) => m.key));
+    const out: VersionEntry[] = [];
+    for (const key of [...keys].sort()) {
+      if (!key.startsWith(o.prefix ?? '') || (o.keyMarker !== undefined && key < o.keyMarker)) continue;
+      const k = `${bucket}/${key}`;
+      let entries = [...(this.durable.objects.has(k) ? [this.durable.objects.get(k)!] : []), ...(this.durable.versions.get(k) ?? [])].map((meta, i) => ({ meta, isLatest: i === 0 }));
+      if (key === o.keyMarker) {
+        const at = o.versionIdMarker === undefined ? -1 : entries.findIndex((e) => e.meta.versionId === o.versionIdMarker);
+        entries = at < 0 ? [] : entries.slice(at + 1);
+      }
+      out.push(...entries);
+    }
+    return out.slice(0, o.limit);
+  }
+  async putDeleteMarker(_bucket: string, _key: string, _mode: VersioningMode): Promise<ObjectMeta> {
+    throw new StoreError('Internal', 'delete markers are not modelled by the fake engine');
+  }
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectMeta | undefined> {
+    const k = `${bucket}/${key}`;
+    const cur = this.durable.objects.get(k);
+    const rest = this.durable.versions.get(k) ?? [];
+    if (cur?.versionId === versionId) {
+      if (rest.length > 0) this.durable.objects.set(k, rest[0]!);
+      else this.durable.objects.delete(k);
+      this.durable.versions.set(k, rest.slice(1));
+      return cur;
+    }
+    const at = rest.findIndex((m) => m.versionId === versionId);
+    if (at < 0) return undefined;
+    const [gone] = rest.splice(at, 1);
+    return gone;
   }
   async *readObject(meta: ObjectMeta, range?: ByteRange): AsyncIterable<Uint8Array> {
     const start = range?.start ?? 0;
@@ -253,6 +302,7 @@ export class FakeEngine implements Engine {
     const live = new Set<number>();
     const add = (l: Layout | undefined) => l?.extents.forEach((e) => e.blocks.forEach((b) => live.add(b.shards[0]!.offset)));
     for (const o of this.durable.objects.values()) add(o.layout);
+    for (const vs of this.durable.versions.values()) for (const v of vs) add(v.layout);
     for (const m of this.durable.aux.values()) for (const r of m.values()) add(r.layout);
     return live;
   }

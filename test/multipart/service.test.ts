@@ -333,6 +333,32 @@ describe('MultipartService (fake engine)', () => {
       expect(engine.auxCount(NS_DONE)).toBe(0);
     });
 
+    for (const [what, point, lost] of [
+      ['commit durable, marker lost', 0, true],
+      ["commit durable, marker still 'completing'", 1, false],
+    ] as const) {
+      it(`versioned bucket, ${what}, then a newer version before the restart: the upload is still recognised as completed`, async () => {
+        const { u, data, list } = await prepared();
+        if (lost) engine.losses.set('putAux', 0);
+        engine.faults.set('putAux', point);
+        const first = await svc.complete('b', 'k', u.uploadId, list, { versioning: 'Enabled' }).catch(() => undefined);
+        await svc.settled();
+        engine = engine.crash();
+        // The overwrite landed before the crash: the completed object is now a noncurrent version.
+        const newer = await writeBytes(engine, Buffer.from('newer'), { placementKey: 'b/k' });
+        await engine.commitObject({ bucket: 'b', key: 'k', layout: newer.layout, sizeBytes: 5, etag: newer.md5Hex, system: {}, user: {}, checksums: {}, versioning: 'Enabled' });
+        const again = await MultipartService.open(engine, { minPartSizeBytes: MIN }, () => clock);
+        expect(again.openUploads).toBe(0);
+        expect(engine.auxCount(NS_UPLOAD)).toBe(0);
+        expect(engine.auxCount(NS_PART)).toBe(0);
+        const versions = engine.listVersions('b', { prefix: 'k', limit: 10 });
+        expect(versions).toHaveLength(2);
+        const completed = versions[1]!.meta;
+        if (first) expect(completed.versionId).toBe(first.versionId);
+        expect(await readAll(engine, completed)).toEqual(Buffer.concat(data));
+      });
+    }
+
     for (const [what, point, after] of [
       ['after the commit, before the marker says completed', 'putAux', 1],
       ['after the marker, before the upload record is deleted', 'deleteAux', 0],

@@ -23,6 +23,7 @@ import {
   PutBucketAclCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectTaggingCommand,
   PutObjectCommand,
@@ -287,6 +288,21 @@ describe('grants: headers and the AccessControlPolicy body', () => {
     expect(await read(bob, b, 'k')).toBe('v');
     await alice.send(new PutBucketAclCommand({ Bucket: b, GrantRead: 'emailAddress="bob@example.com"' }));
     expect((await bob.send(new ListObjectsV2Command({ Bucket: b }))).KeyCount).toBe(1);
+  });
+
+  it('a versioned bucket: each version has its own ACL; anonymous reads of a version need that version\'s READ', async () => {
+    const b = await bucket();
+    await alice.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = (await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'one', ACL: 'public-read' }))).VersionId!;
+    const v2 = (await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'two' }))).VersionId!;
+    expect((await fetch(`${t.endpoint}/${b}/k?versionId=${v1}`)).status).toBe(200);
+    expect((await fetch(`${t.endpoint}/${b}/k?versionId=${v2}`)).status).toBe(403);
+    expect((await fetch(`${t.endpoint}/${b}/k`)).status).toBe(403);
+    const put = await alice.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', VersionId: v2, ACL: 'public-read' }));
+    expect(put.$metadata.httpStatusCode).toBe(200);
+    expect(await (await fetch(`${t.endpoint}/${b}/k`)).text()).toBe('two');
+    const acl = await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k', VersionId: v1 }));
+    expect(grants(acl.Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
   });
 
   it('?versionId addresses one version ("null" on an unversioned bucket)', async () => {

@@ -17,6 +17,9 @@ import {
   objectExpiry,
   parseLifecycleDate,
   parseLifecycleXml,
+  noncurrentExpiry,
+  removesExpiredMarker,
+  versionRules,
 } from '../../src/s3/lifecycle.js';
 import { S3Error } from '../../src/s3/errors.js';
 
@@ -226,5 +229,38 @@ describe('lifecycleFromSettings', () => {
     expect(() => lifecycleFromSettings({ lifecycle: { rules: [{ ...c.rules[0], expiration: { days: 0 } }] } })).toThrow(/malformed/);
     expect(() => lifecycleFromSettings({ lifecycle: { rules: [{ ...c.rules[0], expiration: { dateMs: 5 } }] } })).toThrow(/malformed/);
     expect(() => lifecycleFromSettings({ lifecycle: { rules: [{ ...c.rules[0], filter: { form: 'regex', prefix: '', tags: [] } }] } })).toThrow(/malformed/);
+  });
+});
+
+describe('versioned buckets: noncurrent versions and expired delete markers', () => {
+  const c = parseLifecycleXml(
+    cfg(
+      rule('<Filter><Prefix>a/</Prefix></Filter><NoncurrentVersionExpiration><NoncurrentDays>2</NoncurrentDays></NoncurrentVersionExpiration>', 'a') +
+        rule('<Filter><Prefix>k/</Prefix></Filter><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>', 'k') +
+        rule('<Filter><Prefix>m/</Prefix></Filter><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>', 'm') +
+        '<Rule><ID>off</ID><Status>Disabled</Status><Filter/><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration></Rule>',
+    ),
+  );
+
+  it('versionRules: the enabled rules with a version action', () => {
+    expect(versionRules(c).map((r) => r.id)).toEqual(['a', 'k', 'm']);
+  });
+
+  it('NoncurrentDays count from when the version became noncurrent, rounded to the next midnight UTC', () => {
+    const since = utc('2014-01-15T10:30:00Z');
+    expect(noncurrentExpiry(c, { key: 'a/x', sizeBytes: 1 }, since, 0)).toBe(utc('2014-01-18T00:00:00Z'));
+    expect(noncurrentExpiry(c, { key: 'b/x', sizeBytes: 1 }, since, 0)).toBeUndefined();
+  });
+
+  it('NewerNoncurrentVersions keeps that many newer noncurrent versions whatever their age', () => {
+    const since = utc('2014-01-15T10:30:00Z');
+    expect(noncurrentExpiry(c, { key: 'k/x', sizeBytes: 1 }, since, 0)).toBeUndefined();
+    expect(noncurrentExpiry(c, { key: 'k/x', sizeBytes: 1 }, since, 1)).toBeUndefined();
+    expect(noncurrentExpiry(c, { key: 'k/x', sizeBytes: 1 }, since, 2)).toBe(utc('2014-01-17T00:00:00Z'));
+  });
+
+  it('ExpiredObjectDeleteMarker applies under its filter only', () => {
+    expect(removesExpiredMarker(c, 'm/x')).toBe(true);
+    expect(removesExpiredMarker(c, 'a/x')).toBe(false);
   });
 });

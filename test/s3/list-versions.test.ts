@@ -1,5 +1,6 @@
-// ListObjectVersions and version ids on Strata's unversioned buckets, through the real server and the
-// AWS SDK v3: every object is one "null" version; a version id that is not "null" never deletes.
+// ListObjectVersions through the real server and the AWS SDK v3: on buckets never versioned (every
+// object is one "null" version; a malformed version id never deletes) and on versioned ones (versions
+// and delete markers, markers and paging, delimiter, encoding).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -113,19 +114,107 @@ describe('version ids on deletes', () => {
   });
 });
 
-describe('bucket versioning state', () => {
-  it('a fresh bucket reports no status; Suspended (how every Strata bucket behaves) is recorded; Enabled is 501, never pretended', async () => {
+describe('a Suspended bucket that never had versions', () => {
+  it('writes stay "null" versions that replace each other', async () => {
     const bucket = 'versioning-state';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
-    await expectS3Error(s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } })), 'NotImplemented', 501);
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBeUndefined();
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }));
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe('Suspended');
-    // Writes stay "null" versions that replace each other.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '1' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: '2' }));
     const v = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     expect(v.Versions?.map((x) => [x.Key, x.VersionId, x.Size])).toEqual([['k', 'null', 1]]);
+  });
+});
+
+describe('ListObjectVersions on a versioned bucket', () => {
+  const VB = 'versions-enabled';
+  /** key → version ids, newest first (delete markers prefixed "dm:"). */
+  const made: Record<string, string[]> = {};
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: VB }));
+    await s3.send(new PutObjectCommand({ Bucket: VB, Key: 'a/old', Body: 'before versioning' }));
+    made['a/old'] = ['null'];
+    await s3.send(new PutBucketVersioningCommand({ Bucket: VB, VersioningConfiguration: { Status: 'Enabled' } }));
+    for (const [key, n] of [['a/old', 2], ['a/x', 1], ['b', 3], ['c/d/e', 2], ['é', 1]] as const) {
+      for (let i = 0; i < n; i++) {
+        const r = await s3.send(new PutObjectCommand({ Bucket: VB, Key: key, Body: `${key} ${i}` }));
+        (made[key] ??= []).unshift(r.VersionId!);
+      }
+    }
+    const dm = await s3.send(new DeleteObjectCommand({ Bucket: VB, Key: 'b' }));
+    made['b']!.unshift(`dm:${dm.VersionId}`);
+  });
+
+  const expected = (keys: string[]): string[] => keys.flatMap((k) => made[k]!.map((id) => `${k}@${id}`));
+
+  it('every version and delete marker, by key then newest first; IsLatest only on the first of each key', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: VB }));
+    const got = [
+      ...(r.Versions ?? []).map((v) => ({ s: `${v.Key}@${v.VersionId}`, latest: v.IsLatest })),
+      ...(r.DeleteMarkers ?? []).map((v) => ({ s: `${v.Key}@dm:${v.VersionId}`, latest: v.IsLatest })),
+    ];
+    const want = expected(['a/old', 'a/x', 'b', 'c/d/e', 'é']);
+    expect(got.map((g) => g.s).sort()).toEqual([...want].sort());
+    for (const g of got) expect(g.latest, g.s).toBe(want.includes(g.s) && made[g.s.split('@')[0]!]![0] === g.s.split('@')[1]);
+    expect(r.DeleteMarkers?.map((d) => [d.Key, d.IsLatest, d.Owner?.ID !== undefined])).toEqual([['b', true, true]]);
+    expect(r.IsTruncated).toBe(false);
+  });
+
+  it('pages of one entry walk every version once, through NextKeyMarker / NextVersionIdMarker', async () => {
+    const seen: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const r = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, MaxKeys: 1, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      const page = [...(r.Versions ?? []).map((v) => `${v.Key}@${v.VersionId}`), ...(r.DeleteMarkers ?? []).map((v) => `${v.Key}@dm:${v.VersionId}`)];
+      expect(page).toHaveLength(1);
+      seen.push(...page);
+      if (!r.IsTruncated) break;
+      keyMarker = r.NextKeyMarker;
+      versionIdMarker = r.NextVersionIdMarker;
+      expect(`${keyMarker}@${versionIdMarker}`).toBe(page[0]!.replace('@dm:', '@'));
+    }
+    expect(seen).toEqual(expected(['a/old', 'a/x', 'b', 'c/d/e', 'é']));
+  });
+
+  it('a key marker alone starts after every version of that key', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, KeyMarker: 'b' }));
+    expect([...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].map((v) => v.Key)).toEqual(['c/d/e', 'c/d/e', 'é']);
+  });
+
+  it('delimiter and prefix: common prefixes count once and are never repeated across pages', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, Delimiter: '/' }));
+    expect(r.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['a/', 'c/']);
+    expect((r.Versions ?? []).map((v) => v.Key)).toEqual(['b', 'b', 'b', 'é']);
+    const sub = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, Prefix: 'c/', Delimiter: '/' }));
+    expect(sub.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['c/d/']);
+    const seen: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const p = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, Delimiter: '/', MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      seen.push(...(p.CommonPrefixes ?? []).map((c) => c.Prefix! + '*'), ...(p.Versions ?? []).map((v) => v.Key!), ...(p.DeleteMarkers ?? []).map((v) => `${v.Key}(dm)`));
+      if (!p.IsTruncated) break;
+      keyMarker = p.NextKeyMarker;
+      versionIdMarker = p.NextVersionIdMarker;
+    }
+    expect(seen.sort()).toEqual(['a/*', 'b', 'b', 'b', 'b(dm)', 'c/*', 'é'].sort());
+  });
+
+  it('encoding-type=url encodes keys and NextKeyMarker', async () => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, Prefix: 'é', EncodingType: 'url' }));
+    expect(r.Versions?.map((v) => v.Key)).toEqual(['%C3%A9']);
+    const p = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, KeyMarker: 'c/d/e', MaxKeys: 1, EncodingType: 'url' }));
+    expect(p.IsTruncated).toBe(false);
+    const q = await s3.send(new ListObjectVersionsCommand({ Bucket: VB, KeyMarker: 'c', MaxKeys: 2, EncodingType: 'url' }));
+    expect(q.IsTruncated).toBe(true);
+    expect(q.NextKeyMarker).toBe('c/d/e');
+  });
+
+  it('a malformed version-id marker is InvalidArgument', async () => {
+    await expectS3Error(s3.send(new ListObjectVersionsCommand({ Bucket: VB, KeyMarker: 'b', VersionIdMarker: 'not-an-id' })), 'InvalidArgument', 400);
   });
 });

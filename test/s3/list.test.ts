@@ -91,6 +91,10 @@ describe('ListObjectsV2', () => {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', MaxKeys: 0 }));
     expect(r.KeyCount).toBe(0);
     await expect(s3.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: '!!!' }))).rejects.toMatchObject({ name: 'InvalidArgument' });
+    // An empty token is no token: the listing starts at the beginning and echoes it.
+    const all = await s3.send(new ListObjectsV2Command({ Bucket: 'listing' }));
+    const empty = await s3.send(new ListObjectsV2Command({ Bucket: 'listing', ContinuationToken: '' }));
+    expect(empty.Contents?.map((c) => c.Key)).toEqual(all.Contents?.map((c) => c.Key));
   });
 });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../../src/s3/errors.js';
 import { ROUTES } from '../../src/s3/router.js';
-import { POLICY_ACTIONS } from '../../src/s3/policy-handlers.js';
+import { POLICY_ACTIONS, VERSION_POLICY_ACTIONS, policyActionOf } from '../../src/s3/policy-handlers.js';
 import {
   compileGlob,
   evaluatePolicy,
@@ -279,5 +279,18 @@ describe('the action table', () => {
   it('names every routed operation (null = not governed by a bucket policy)', () => {
     for (const r of ROUTES) expect(Object.prototype.hasOwnProperty.call(POLICY_ACTIONS, r.op), r.op).toBe(true);
     for (const [op, action] of Object.entries(POLICY_ACTIONS)) if (action !== null) expect(KNOWN_S3_ACTIONS.has(action.toLowerCase()), `${op} → ${action}`).toBe(true);
+  });
+
+  it('a request naming a versionId is decided as the *Version action; other operations keep theirs', () => {
+    for (const [op, action] of Object.entries(VERSION_POLICY_ACTIONS)) {
+      expect(Object.prototype.hasOwnProperty.call(POLICY_ACTIONS, op), op).toBe(true);
+      expect(KNOWN_S3_ACTIONS.has(action.toLowerCase()), `${op} → ${action}`).toBe(true);
+    }
+    expect(policyActionOf('GetObject', '0123456789abcdef')).toBe('s3:GetObjectVersion');
+    expect(policyActionOf('HeadObject', 'null')).toBe('s3:GetObjectVersion');
+    expect(policyActionOf('DeleteObject', 'null')).toBe('s3:DeleteObjectVersion');
+    expect(policyActionOf('PutObjectTagging', 'null')).toBe('s3:PutObjectVersionTagging');
+    expect(policyActionOf('GetObject', undefined)).toBe('s3:GetObject');
+    expect(policyActionOf('PutObject', 'null')).toBe('s3:PutObject');
   });
 });

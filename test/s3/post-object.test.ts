@@ -5,7 +5,7 @@
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { minioClient, sdkClient } from '../helpers/server-clients.js';
@@ -385,5 +385,31 @@ describe('POST Object with malformed bodies', () => {
     const r = await rawPost('x', 'text/plain');
     expect(r.status).toBe(403); // anonymous: authenticated before the 405
     await r.text();
+  });
+});
+
+describe('POST Object on a versioned bucket', () => {
+  it('each upload is a new version, answered in x-amz-version-id; the previous one stays readable', async () => {
+    const VB = 'post-versioned';
+    await s3.send(new CreateBucketCommand({ Bucket: VB }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: VB, VersioningConfiguration: { Status: 'Enabled' } }));
+    const ids: string[] = [];
+    for (const body of ['first', 'second']) {
+      const { url, fields } = await createPresignedPost(s3, { Bucket: VB, Key: 'form.txt' });
+      const r = await postForm(url, fields, { data: body });
+      expect(r.status).toBe(204);
+      expect(r.headers.get('x-amz-version-id')).toMatch(/^[0-9a-f]{16}$/);
+      ids.push(r.headers.get('x-amz-version-id')!);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    const old = await s3.send(new GetObjectCommand({ Bucket: VB, Key: 'form.txt', VersionId: ids[0] }));
+    expect(await old.Body!.transformToString()).toBe('first');
+    const cur = await s3.send(new GetObjectCommand({ Bucket: VB, Key: 'form.txt' }));
+    expect(cur.VersionId).toBe(ids[1]);
+    // A bucket never versioned answers no version id.
+    const { url, fields } = await createPresignedPost(s3, { Bucket: B, Key: 'form-plain.txt' });
+    const r = await postForm(url, fields, { data: 'x' });
+    expect(r.status).toBe(204);
+    expect(r.headers.get('x-amz-version-id')).toBeNull();
   });
 });

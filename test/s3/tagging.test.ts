@@ -97,14 +97,15 @@ describe('object tagging', () => {
     expect(await getTags(s3, B, 'rt')).toEqual({});
   });
 
-  it('missing key → NoSuchKey, missing bucket → NoSuchBucket, other version → NoSuchVersion', async () => {
+  it('missing key → NoSuchKey, missing bucket → NoSuchBucket, other version → NoSuchVersion, malformed id → InvalidArgument', async () => {
     await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'nope' })), 'NoSuchKey', 404);
     await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: B, Key: 'nope', Tagging: { TagSet: tagSet({ a: '1' }) } })), 'NoSuchKey', 404);
     await expectS3Error(s3.send(new DeleteObjectTaggingCommand({ Bucket: B, Key: 'nope' })), 'NoSuchKey', 404);
     await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: 'no-such-bucket-x', Key: 'k' })), 'NoSuchBucket', 404);
     await expectS3Error(s3.send(new PutObjectTaggingCommand({ Bucket: 'no-such-bucket-x', Key: 'k', Tagging: { TagSet: [] } })), 'NoSuchBucket', 404);
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'v', Body: 'x' }));
-    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'v', VersionId: 'abc' })), 'NoSuchVersion', 404);
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'v', VersionId: '0123456789abcdef' })), 'NoSuchVersion', 404);
+    await expectS3Error(s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'v', VersionId: 'abc' })), 'InvalidArgument', 400);
     expect(await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'v', VersionId: 'null' }))).toMatchObject({ TagSet: [] });
   });
 

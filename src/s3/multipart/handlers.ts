@@ -14,6 +14,9 @@ import { CHECKSUM_HEADERS, checksumAlgorithmFromName, quoteEtag, systemMetaFromH
 import { checksumsToRequest, planBody, readSmallBody, streamBodyToWriter, verifyWritten } from '../payload.js';
 import { evaluateCopySourceConditions } from '../conditional.js';
 import { authorizeCopySource } from '../policy-handlers.js';
+import { bucketVersioning, copySourceVersion, copySourceVersionHeaders } from '../versioning.js';
+import { assertLockedPutIntegrity, planWriteLock, uploadLock } from '../object-lock-handlers.js';
+import { bucketObjectLock, defaultRetention } from '../object-lock.js';
 import { assertObjectKey, decodePathComponent } from '../names.js';
 import { urlEncodeKey } from '../list-page.js';
 import { wireChecksum, type ChecksumType } from './digests.js';
@@ -133,6 +136,8 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   refuseUnsupportedWriteHeaders(ctx.headers);
   // Decided now (the owner is whoever initiates), kept in the upload record, applied at Complete.
   const acl = aclForNewObject(ctx, b);
+  // What the Create asked for is kept with the upload; the bucket default is decided at completion.
+  const lock = planWriteLock(ctx, b, key);
   const svc = await service(ctx);
   const h = ctx.headers;
   let checksumAlgorithm: ChecksumAlgorithm | undefined;
@@ -162,6 +167,8 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ...(storageClass ? { storageClass } : {}),
     ...(tags !== undefined ? { tags } : {}),
     ...(acl !== undefined ? { acl } : {}),
+    ...(lock?.retention !== undefined ? { retention: lock.retention } : {}),
+    ...(lock?.legalHold === true ? { legalHold: true } : {}),
   });
   sendXml(
     ctx,
@@ -174,15 +181,16 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
 // ---------------------------------------------------------------- UploadPart / UploadPartCopy
 
 export async function uploadPart(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const b = requireBucket(ctx);
   const key = requireKey(ctx);
-  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true, objectLock: false });
+  refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
   const svc = await service(ctx);
   const partNumber = partNumberParam(ctx, svc);
   const upload = svc.getUpload(ctx.bucket!, key, uploadIdParam(ctx));
   if (ctx.headers['x-amz-copy-source'] !== undefined) return uploadPartCopy(ctx, svc, upload, partNumber);
 
   const plan = planBody(ctx, { requireLength: true, maxBytes: svc.limits.maxPartSizeBytes });
+  assertLockedPutIntegrity(plan, uploadLock(b, upload), 'Upload Part');
   const claimedAlg = plan.headerChecksum?.alg ?? plan.trailerChecksum;
   if (upload.checksumAlgorithm !== undefined && claimedAlg !== undefined && claimedAlg !== upload.checksumAlgorithm) {
     throw new S3Error(
@@ -260,13 +268,9 @@ export function parseCopySourceRange(raw: string | undefined, sourceSize: number
 async function uploadPartCopy(ctx: RequestContext, svc: MultipartService, upload: UploadRecord, partNumber: number): Promise<void> {
   const h = ctx.headers;
   const src = parseCopySource(h['x-amz-copy-source']!);
-  authorizeCopySource(ctx, src.bucket, src.key);
+  authorizeCopySource(ctx, src.bucket, src.key, src.versionId);
   if (ctx.engine.getBucket(src.bucket) === undefined) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
-  const meta = ctx.engine.headObject(src.bucket, src.key);
-  if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { details: { Key: src.key } });
-  if (src.versionId !== undefined && src.versionId !== meta.versionId) {
-    throw new S3Error('NoSuchVersion', undefined, { details: { Key: src.key, VersionId: src.versionId } });
-  }
+  const meta = copySourceVersion(ctx, src);
   const ok = evaluateCopySourceConditions(
     {
       ...(h['x-amz-copy-source-if-match'] !== undefined ? { ifMatch: h['x-amz-copy-source-if-match'] } : {}),
@@ -281,8 +285,7 @@ async function uploadPartCopy(ctx: RequestContext, svc: MultipartService, upload
   const range = parseCopySourceRange(h['x-amz-copy-source-range'], meta.sizeBytes);
   ctx.body.discard();
   const part = await svc.copyPart(upload, partNumber, meta, range);
-  const headers: HeaderList = { ...partChecksumHeaders(part) };
-  if (meta.versionId !== 'null') headers['x-amz-copy-source-version-id'] = meta.versionId;
+  const headers: HeaderList = { ...partChecksumHeaders(part), ...copySourceVersionHeaders(meta, src.versionId) };
   sendXml(
     ctx,
     200,
@@ -361,7 +364,10 @@ function withoutObjectChecksumHeaders(ctx: RequestContext): { bodyCtx: RequestCo
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
+  const bucketMeta = requireBucket(ctx);
+  const versioning = bucketVersioning(bucketMeta);
+  // An upload whose Create named no retention gets the bucket's default, counted from completion.
+  const lockRule = bucketObjectLock(bucketMeta)?.rule;
   const key = requireKey(ctx);
   const svc = await service(ctx);
   const uploadId = uploadIdParam(ctx);
@@ -383,6 +389,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ...(sizeHeader !== undefined ? { expectedSizeBytes: Number(sizeHeader) } : {}),
     ...(claimed !== undefined ? { claimedChecksum: claimed } : {}),
     ...(Object.keys(condition).length > 0 ? { condition } : {}),
+    ...(versioning !== undefined ? { versioning } : {}),
+    ...(lockRule !== undefined ? { defaultRetention: defaultRetention(lockRule, Date.now()) } : {}),
   });
   const host = ctx.headers['host'] ?? `${ctx.config.address}:${ctx.config.port}`;
   const location = `http://${host}/${encodeURIComponent(r.bucket)}/${urlEncodeKey(r.key)}`;

@@ -7,7 +7,7 @@
 // Ids are ASCII hex and digits only, so their order does not depend on how the engine encodes aux keys.
 // ListMultipartUploads ordering (key, then initiation) comes from an in-memory index rebuilt at startup.
 import { randomBytes, createHash } from 'node:crypto';
-import type { ChecksumAlgorithm, Layout, SystemMeta } from '../../store/api.js';
+import type { ChecksumAlgorithm, Layout, ObjectRetention, SystemMeta } from '../../store/api.js';
 import type { ChecksumType } from './digests.js';
 
 export const NS_UPLOAD = 'mpu.upload';
@@ -37,6 +37,9 @@ export interface UploadRecord {
   tags?: Record<string, string>;
   /** The object's ACL from the Create request (acl-model.ts's stored form), applied at completion. */
   acl?: unknown;
+  /** x-amz-object-lock-* of the Create request (Object Lock buckets), applied to the object at completion. */
+  retention?: ObjectRetention;
+  legalHold?: boolean;
 }
 
 export interface PartRecord {

@@ -12,7 +12,7 @@
 //                durable, the marker did not) is recognised by its parts' extents in the object's layout.
 //   Abort:       part records deleted → upload record deleted. A crash in between leaves an open upload with
 //                fewer parts, which a retried abort (or the sweeper) finishes.
-import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, PartInfo, SystemMeta, WriterOptions, WrittenData } from '../../store/api.js';
+import type { ByteRange, ChecksumAlgorithm, Engine, Layout, ObjectMeta, ObjectRetention, PartInfo, SystemMeta, VersioningMode, WriterOptions, WrittenData } from '../../store/api.js';
 import { S3Error } from '../errors.js';
 import { compositeChecksum, defaultChecksumType, fullObjectChecksum, multipartEtag, supportsComposite, supportsFullObject, type ChecksumType } from './digests.js';
 import { defaultMultipartLimits, type MultipartLimits } from './limits.js';
@@ -50,6 +50,9 @@ export interface CreateUploadRequest {
   tags?: Record<string, string>;
   /** Stored ACL for the completed object (opaque here). */
   acl?: unknown;
+  /** Object Lock the object starts with (x-amz-object-lock-* of the Create request). */
+  retention?: ObjectRetention;
+  legalHold?: boolean;
 }
 
 export interface RequestedPart {
@@ -64,6 +67,10 @@ export interface CompleteOptions {
   condition?: { ifAbsent?: boolean; ifEtag?: string };
   /** x-amz-mp-object-size: the size the client expects the object to have. */
   expectedSizeBytes?: number;
+  /** The bucket's versioning mode, passed to commitObject (Enabled: the object becomes a new version). */
+  versioning?: VersioningMode;
+  /** The bucket's default retention as of completion, for an upload whose Create named none. */
+  defaultRetention?: ObjectRetention;
 }
 
 export interface CompleteResult {
@@ -108,6 +115,8 @@ export interface SweepReport {
 }
 
 export const PART_NUMBER_MAX = 10_000;
+/** Versions of one key recovery looks through for a completed upload's object (newest first). */
+export const RECOVERY_VERSION_SCAN = 100;
 
 export class MultipartService {
   readonly limits: MultipartLimits;
@@ -181,6 +190,8 @@ export class MultipartService {
       ...(req.storageClass !== undefined ? { storageClass: req.storageClass } : {}),
       ...(req.tags !== undefined && Object.keys(req.tags).length > 0 ? { tags: req.tags } : {}),
       ...(req.acl !== undefined ? { acl: req.acl } : {}),
+      ...(req.retention !== undefined ? { retention: req.retention } : {}),
+      ...(req.legalHold === true ? { legalHold: true } : {}),
     };
     await this.engine.putAux(NS_UPLOAD, upload.uploadId, upload);
     this.index.add(upload);
@@ -411,6 +422,9 @@ export class MultipartService {
           ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
           ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
+          ...(options.versioning !== undefined ? { versioning: options.versioning } : {}),
+          ...((upload.retention ?? options.defaultRetention) !== undefined ? { retention: upload.retention ?? options.defaultRetention! } : {}),
+          ...(upload.legalHold === true ? { legalHold: true } : {}),
         }),
       ]);
       if (committed.status === 'rejected') {
@@ -605,13 +619,8 @@ export class MultipartService {
    * extents are physical shard locations, written once, so no other write can produce them.
    */
   private async settleOpenUpload(u: UploadRecord): Promise<boolean> {
-    const meta = this.engine.headObject(u.bucket, u.key);
-    const first = meta?.parts?.find((p) => p.sizeBytes > 0);
-    if (meta === undefined || first === undefined || meta.layout.extents.length === 0) return false;
-    const part = this.engine.getAux<PartRecord>(NS_PART, partId(u.uploadId, first.partNumber));
-    const ext = part?.layout.extents.find((e) => e.sizeBytes > 0);
-    if (part === undefined || ext === undefined || part.md5Hex !== first.etag) return false;
-    if (layoutFingerprint({ extents: [ext] }) !== layoutFingerprint({ extents: [meta.layout.extents[0]!] })) return false;
+    const meta = this.findVersion(u.bucket, u.key, (m) => this.isCompletionOf(m, u));
+    if (meta === undefined) return false;
     const done: CompletionRecord = {
       v: RECORD_VERSION,
       state: 'completed',
@@ -633,11 +642,36 @@ export class MultipartService {
     return true;
   }
 
+  /** True when `meta` starts with the extent of its first non-empty part as recorded for upload `u`. */
+  private isCompletionOf(meta: ObjectMeta, u: UploadRecord): boolean {
+    const first = meta.parts?.find((p) => p.sizeBytes > 0);
+    if (first === undefined || meta.layout.extents.length === 0) return false;
+    const part = this.engine.getAux<PartRecord>(NS_PART, partId(u.uploadId, first.partNumber));
+    const ext = part?.layout.extents.find((e) => e.sizeBytes > 0);
+    if (part === undefined || ext === undefined || part.md5Hex !== first.etag) return false;
+    return layoutFingerprint({ extents: [ext] }) === layoutFingerprint({ extents: [meta.layout.extents[0]!] });
+  }
+
+  /**
+   * Recovery: the version of bucket/key that `matches` — the current object, or on a versioned bucket
+   * one of the key's newest RECOVERY_VERSION_SCAN versions (a completed upload overwritten before its
+   * cleanup finished lives on as a noncurrent version; headObject alone would call it uncommitted).
+   */
+  private findVersion(bucket: string, key: string, matches: (m: ObjectMeta) => boolean): ObjectMeta | undefined {
+    const cur = this.engine.headObject(bucket, key);
+    if (cur !== undefined && matches(cur)) return cur;
+    for (const e of this.engine.listVersions(bucket, { prefix: key, limit: RECOVERY_VERSION_SCAN })) {
+      if (e.meta.key !== key) break;
+      if (!e.meta.deleteMarker && matches(e.meta)) return e.meta;
+    }
+    return undefined;
+  }
+
   private async settleMarker(uploadId: string, marker: CompletionRecord): Promise<'completed' | 'reopened' | 'expired'> {
     let completed = marker.state === 'completed';
     if (!completed) {
-      const meta = this.engine.headObject(marker.bucket, marker.key);
-      completed = meta !== undefined && meta.etag === marker.etag && layoutFingerprint(meta.layout) === marker.layoutFingerprint;
+      const meta = this.findVersion(marker.bucket, marker.key, (m) => m.etag === marker.etag && layoutFingerprint(m.layout) === marker.layoutFingerprint);
+      completed = meta !== undefined;
       if (completed) {
         await this.engine.putAux(NS_DONE, uploadId, { ...marker, state: 'completed', completedMs: this.now(), versionId: meta!.versionId });
       } else {
