@@ -1,13 +1,13 @@
 // `strata admin drill`: a fault drill against a throwaway node. Starts `node bin/strata.js server` on
-// temporary drives, puts a mixed load through it (object sizes from 0 bytes to several blocks), then
-// injects, one after another:
+// temporary drives, puts a mixed load through it (object sizes from 0 bytes to several blocks) and
+// three versions of each key of a smaller versioned bucket, then injects, one after another:
 //   1. kill -9 under load (PUTs and GETs in flight), restart;
 //   2. random byte flips all over one drive's segments; degraded reads, then a repairing scrub;
 //   3. one drive wiped; replacement rebuild, then proof: two *other* drives taken away, all must read;
-//   4. a compaction interrupted by kill -9 (after overwrites and deletes made garbage), restart,
-//      then the compaction finished and fsck'd;
-// and after each one GETs every acknowledged object and compares it byte for byte (MD5 of what was
-// sent). Prints a table; exit 1 if any acknowledged object was lost or corrupt.
+//   4. a compaction interrupted by kill -9 (after overwrites, deletes and versions deleted for good
+//      made garbage), restart, then the compaction finished and fsck'd;
+// and after each one GETs every acknowledged object — and every acknowledged version by its id — and
+// compares it byte for byte (MD5 of what was sent); a version deleted for good must stay 404. Prints a table; exit 1 if any acknowledged object was lost or corrupt.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { signRequest } from '../auth/sign-request.js';
+import { canonicalQueryFromPairs } from '../auth/sigv4.js';
 import { freeLoopbackPort, repoRoot } from '../bench/peers.js';
 import type { EngineConfig } from '../store/api.js';
 import { openEngine } from '../store/engine.js';
@@ -93,6 +94,10 @@ function objectBytes(size: number, v: number): Buffer {
 const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
+/** The unversioned bucket of the workload, and the versioned one whose every version is checked. */
+const DRILL_BUCKET = 'drill';
+const DRILL_VERSIONED_BUCKET = 'drillv';
+
 class DrillNode {
   child: ChildProcess | undefined;
   private output = '';
@@ -167,8 +172,14 @@ class DrillNode {
     this.child = undefined;
   }
 
-  async request(method: string, key: string | undefined, body?: Buffer): Promise<{ status: number; body: Buffer }> {
-    const p = key === undefined ? '/drill' : `/drill/${encodeURIComponent(key)}`;
+  async request(
+    method: string,
+    key: string | undefined,
+    body?: Buffer,
+    options: { bucket?: string; query?: [string, string][] } = {},
+  ): Promise<{ status: number; body: Buffer; versionId: string | undefined }> {
+    const bucket = options.bucket ?? DRILL_BUCKET;
+    const p = key === undefined ? `/${bucket}` : `/${bucket}/${encodeURIComponent(key)}`;
     const payload = body ?? Buffer.alloc(0);
     const headers = signRequest({
       method,
@@ -178,15 +189,17 @@ class DrillNode {
       accessKeyId: this.creds.accessKeyId,
       secretAccessKey: this.creds.secretAccessKey,
       region: 'us-east-1',
+      ...(options.query ? { query: options.query } : {}),
       ...(body ? { headers: { 'content-length': String(body.length) } } : {}),
     });
-    const res = await fetch(`${this.endpoint}${p}`, {
+    const qs = options.query ? `?${canonicalQueryFromPairs(options.query)}` : '';
+    const res = await fetch(`${this.endpoint}${p}${qs}`, {
       method,
       headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
       ...(body ? { body } : {}),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+    return { status: res.status, body: Buffer.from(await res.arrayBuffer()), versionId: res.headers.get('x-amz-version-id') ?? undefined };
   }
 }
 
@@ -209,6 +222,8 @@ export async function runDrill(options: Partial<DrillOptions> = {}): Promise<{ r
   /** Versions sent but not acknowledged: may be present, but only whole. */
   const inDoubt = new Map<string, Version[]>();
   const rows: DrillRow[] = [];
+  /** Acknowledged versions of the versioned bucket, by `${key} ${versionId}`; 'gone' once deleted for good. */
+  const versionsAcked = new Map<string, Version | 'gone'>();
   let version = 0;
   const sizeOf = (): number => {
     const x = r();
@@ -228,6 +243,16 @@ export async function runDrill(options: Partial<DrillOptions> = {}): Promise<{ r
     if (res.status !== 200) throw new Error(`PUT ${key}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
     acked.set(key, v);
     inDoubt.set(key, doubt.filter((d) => d.v > v.v));
+  };
+
+  /** A new version in the versioned bucket: every acknowledged one must read back by its id. */
+  const putVersion = async (key: string): Promise<void> => {
+    const v: Version = { size: sizeOf(), v: ++version, md5: '' };
+    const data = objectBytes(v.size, v.v);
+    v.md5 = md5(data);
+    const res = await node.request('PUT', key, data, { bucket: DRILL_VERSIONED_BUCKET });
+    if (res.status !== 200 || res.versionId === undefined) throw new Error(`PUT ${DRILL_VERSIONED_BUCKET}/${key}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
+    versionsAcked.set(`${key} ${res.versionId}`, v);
   };
 
   const pool = async <T>(items: T[], fn: (t: T) => Promise<void>, stop?: { stopped: boolean }): Promise<void> => {
@@ -264,7 +289,34 @@ export async function runDrill(options: Partial<DrillOptions> = {}): Promise<{ r
       corrupt++;
       log(`${fault}: GET ${key}: ${res.body.length} bytes, md5 ${got}, want ${want.md5} (${want.size} bytes)`);
     });
-    const row = { fault, objectsChecked: keys.length, lost, corrupt, repaired, timeMs: Date.now() - t0, note };
+    const versionIds = [...versionsAcked.keys()];
+    await pool(versionIds, async (id) => {
+      const want = versionsAcked.get(id)!;
+      const [key, versionId] = id.split(' ') as [string, string];
+      let res: { status: number; body: Buffer };
+      try {
+        res = await node.request('GET', key, undefined, { bucket: DRILL_VERSIONED_BUCKET, query: [['versionId', versionId]] });
+      } catch (err) {
+        lost++;
+        log(`${fault}: GET ${DRILL_VERSIONED_BUCKET}/${key}?versionId=${versionId}: ${(err as Error).message}`);
+        return;
+      }
+      if (want === 'gone') {
+        if (res.status !== 404) {
+          corrupt++;
+          log(`${fault}: version ${id} was deleted for good, GET answers HTTP ${res.status}`);
+        }
+        return;
+      }
+      if (res.status !== 200) {
+        lost++;
+        log(`${fault}: GET ${DRILL_VERSIONED_BUCKET}/${key}?versionId=${versionId}: HTTP ${res.status}`);
+      } else if (md5(res.body) !== want.md5) {
+        corrupt++;
+        log(`${fault}: version ${id}: md5 ${md5(res.body)}, want ${want.md5}`);
+      }
+    });
+    const row = { fault, objectsChecked: keys.length + versionIds.length, lost, corrupt, repaired, timeMs: Date.now() - t0, note };
     rows.push(row);
     log(`${fault}: checked ${keys.length}, lost ${lost}, corrupt ${corrupt}, repaired ${repaired} ${note}`);
     return row;
@@ -291,7 +343,15 @@ export async function runDrill(options: Partial<DrillOptions> = {}): Promise<{ r
       Array.from({ length: o.objects }, (_, i) => `obj-${i}`),
       (k) => put(k),
     );
-    await verify('none (baseline)', t0, 0, `${o.objects} objects put`);
+    // A versioned bucket: a quarter as many keys, three versions each, all of them checked by id.
+    const mkv = await node.request('PUT', undefined, undefined, { bucket: DRILL_VERSIONED_BUCKET });
+    if (mkv.status !== 200) throw new Error(`CreateBucket ${DRILL_VERSIONED_BUCKET}: HTTP ${mkv.status}`);
+    const enable = Buffer.from('<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>');
+    const ver = await node.request('PUT', undefined, enable, { bucket: DRILL_VERSIONED_BUCKET, query: [['versioning', '']] });
+    if (ver.status !== 200) throw new Error(`PutBucketVersioning: HTTP ${ver.status} ${ver.body.toString('utf8').slice(0, 300)}`);
+    const versionedKeys = Array.from({ length: Math.max(4, Math.floor(o.objects / 4)) }, (_, i) => `vobj-${i}`);
+    for (let round = 0; round < 3; round++) await pool(versionedKeys, (k) => putVersion(k));
+    await verify('none (baseline)', t0, 0, `${o.objects} objects put; ${versionsAcked.size} versions of ${versionedKeys.length} keys in a versioned bucket`);
 
     // ---- 1. kill -9 under load ----
     t0 = Date.now();
@@ -379,6 +439,18 @@ export async function runDrill(options: Partial<DrillOptions> = {}): Promise<{ r
         inDoubt.delete(k);
       } else await put(k);
     });
+    // Versioned bucket: versions deleted for good (garbage compaction must drop) and new ones.
+    const versionIdsNow = [...versionsAcked.entries()].filter(([, v]) => v !== 'gone').map(([id]) => id);
+    await pool(
+      versionIdsNow.filter(() => r() < 0.4),
+      async (id) => {
+        const [key, versionId] = id.split(' ') as [string, string];
+        const res = await node.request('DELETE', key, undefined, { bucket: DRILL_VERSIONED_BUCKET, query: [['versionId', versionId]] });
+        if (res.status !== 204) throw new Error(`DELETE ${DRILL_VERSIONED_BUCKET}/${key}?versionId=${versionId}: HTTP ${res.status}`);
+        versionsAcked.set(id, 'gone');
+      },
+    );
+    await pool(versionedKeys.filter(() => r() < 0.5), (k) => putVersion(k));
     await node.stop();
     const killed = await new Promise<{ killedAfterMs: number; lines: number }>((resolve, reject) => {
       const main = path.join(repoRoot(), 'dist', 'src', 'admin', 'main.js');
@@ -439,9 +511,9 @@ export function renderDrill(rows: DrillRow[]): string {
 
 const DRILL_HELP = `Usage: strata admin drill [--objects N] [--max-object-bytes B] [--flips N] [--seed N] [--keep] [--json]
 
-Starts a throwaway node (node bin/strata.js server) on temporary drives, puts a mixed load through it,
-then injects kill -9 under load, random byte flips on one drive, a wiped drive, and a compaction
-interrupted by kill -9 — verifying every acknowledged object byte for byte after each. Prints a table;
+Starts a throwaway node (node bin/strata.js server) on temporary drives, puts a mixed load through it
+(and versions into a versioned bucket), then injects kill -9 under load, random byte flips on one drive, a wiped drive, and a compaction
+interrupted by kill -9 — verifying every acknowledged object and version byte for byte after each. Prints a table;
 exits 1 if anything acknowledged was lost or corrupt. Needs a built tree (npm run build).
 
   --objects N            Objects before the faults (default ${DEFAULT_DRILL.objects})
