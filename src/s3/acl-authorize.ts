@@ -6,7 +6,8 @@
 //   another identity owns (AWS's ObjectWriter rule; BucketOwnerPreferred / -Enforced avoid it);
 // - everything else on the bucket is the bucket owner's, plus what the bucket ACL grants for the
 //   operations in ACL_NEEDS (listing: READ, writing and deleting objects: WRITE, its ACL: READ_ACP /
-//   WRITE_ACP). Configuration (policy, CORS, lifecycle, tagging …) is never granted by an ACL.
+//   WRITE_ACP). Configuration (policy, CORS, lifecycle, tagging …), Object Lock and deleting a version
+//   for good are never granted by an ACL.
 // With ACLs disabled (BucketOwnerEnforced) acl-stored.ts answers "the bucket owner, FULL_CONTROL" for
 // every ACL, so this reduces to the owner rule.
 
@@ -83,7 +84,9 @@ export function aclPermits(ctx: RequestContext, b: BucketMeta, op: string, key: 
   const s = signer(ctx);
   if (s?.identity.isRoot === true) return true;
   const isBucketOwner = s !== undefined && s.accessKeyId === b.owner;
-  const need = ACL_NEEDS[op];
+  // AWS: a bucket ACL's WRITE lets others delete objects (a delete marker on a versioned bucket), but
+  // permanently deleting a version (s3:DeleteObjectVersion) is the bucket owner's alone.
+  const need = op === 'DeleteObject' && versionId !== undefined ? undefined : ACL_NEEDS[op];
   if (need === undefined) return isBucketOwner;
   if (need.on === 'object' && key !== undefined) {
     // Fast path: until someone else has owned an object here, the bucket owner owns them all.

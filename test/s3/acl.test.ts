@@ -13,6 +13,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketOwnershipControlsCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
@@ -303,6 +304,18 @@ describe('grants: headers and the AccessControlPolicy body', () => {
     expect(await (await fetch(`${t.endpoint}/${b}/k`)).text()).toBe('two');
     const acl = await alice.send(new GetObjectAclCommand({ Bucket: b, Key: 'k', VersionId: v1 }));
     expect(grants(acl.Grants)).toEqual(['READ AllUsers', 'FULL_CONTROL alice-key (Alice)']);
+  });
+
+  it('a public-write versioned bucket: others may add delete markers, only the owner deletes a version for good', async () => {
+    const b = await bucket({ acl: 'public-read-write' });
+    await alice.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = (await alice.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'one' }))).VersionId!;
+    await expectS3Error(bob.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1 })), 'AccessDenied', 403);
+    const batch = await bob.send(new DeleteObjectsCommand({ Bucket: b, Delete: { Objects: [{ Key: 'k', VersionId: v1 }] } }));
+    expect(batch.Errors?.map((e) => e.Code)).toEqual(['AccessDenied']);
+    const marker = await bob.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
+    expect(marker.DeleteMarker).toBe(true);
+    await alice.send(new DeleteObjectCommand({ Bucket: b, Key: 'k', VersionId: v1 }));
   });
 
   it('?versionId addresses one version ("null" on an unversioned bucket)', async () => {
