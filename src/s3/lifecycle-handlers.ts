@@ -3,7 +3,6 @@
 // matching and expiry rules are pure functions in lifecycle.ts; acting on them is the sweeper's job
 // (lifecycle-sweeper.ts), never the request path's.
 
-import { bucketVersioning } from './versioning.js';
 import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import type { HeaderList } from '../http/response.js';
@@ -46,10 +45,10 @@ export function deleteBucketLifecycle(ctx: RequestContext): Promise<void> {
  * Adds `x-amz-expiration: expiry-date="…", rule-id="…"` when an enabled rule will expire this object
  * (PUT, GET, HEAD). A bucket without lifecycle costs one settings lookup.
  */
-export function addExpirationHeader(headers: HeaderList, bucket: BucketMeta, meta: ObjectMeta): void {
+export function addExpirationHeader(headers: HeaderList, bucket: BucketMeta, meta: ObjectMeta, isCurrent = true): void {
   if (bucket.settings[BUCKET_LIFECYCLE_SETTING] === undefined) return;
-  // The sweeper does not expire objects of versioned buckets yet (lifecycle-sweeper.ts): promise nothing.
-  if (bucketVersioning(bucket) !== undefined) return;
+  // Expiration acts on current versions only (on a versioned bucket a delete marker hides it).
+  if (!isCurrent) return;
   const cfg = lifecycleFromSettings(bucket.settings);
   const expiry = cfg ? objectExpiry(cfg, meta) : undefined;
   if (expiry) headers['x-amz-expiration'] = expirationHeader(expiry);

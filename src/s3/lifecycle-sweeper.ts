@@ -10,9 +10,11 @@
 //
 // Safety: an object is judged expired from one listing (its seq); the delete is conditional on that
 // seq (engine.deleteObject's expectSeq, decided in commit order), so a version written or re-tagged
-// after the judgement is never deleted — it is judged again on a later pass.
+// after the judgement is never deleted — it is judged again on a later pass. Versioned buckets are
+// walked version by version (listVersions) with the same rule: putDeleteMarker / deleteVersion with
+// expectSeq.
 
-import type { BucketMeta, Engine, ObjectMeta } from '../store/api.js';
+import type { BucketMeta, Engine, ObjectMeta, VersioningMode } from '../store/api.js';
 import { StoreError } from '../store/api.js';
 import { S3Error } from './errors.js';
 import { bucketVersioning } from './versioning.js';
@@ -107,9 +109,6 @@ interface VersionWalk {
   noncurrentSeen: number;
 }
 
-/** Bound on the bucket names remembered for the "Expiration skipped on a versioned bucket" log line. */
-const MAX_VERSIONED_LOGGED = 10_000;
-
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class LifecycleSweeper {
@@ -118,8 +117,6 @@ export class LifecycleSweeper {
   private running: Promise<LifecyclePassReport> | undefined;
   private closed = false;
   private cursor: Cursor | undefined;
-  /** Versioned buckets already logged for their skipped Expiration (bounded: past it, silently). */
-  private readonly versionedLogged = new Set<string>();
 
   constructor(
     private readonly engine: Engine,
@@ -202,9 +199,10 @@ export class LifecycleSweeper {
       const at = resume?.bucket === name ? resume : undefined;
       if (at === undefined || at.phase === 'uploads') stop = await this.sweepUploads(name, cfg, nowMs, report, at);
       if (stop === undefined) {
-        stop = bucketVersioning(b) === undefined
+        const mode = bucketVersioning(b);
+        stop = mode === undefined
           ? await this.sweepObjects(name, cfg, nowMs, report, at?.phase === 'objects' ? at : undefined)
-          : await this.sweepVersions(b, cfg, nowMs, report, at?.phase === 'versions' ? at : undefined);
+          : await this.sweepVersions(b, mode, cfg, nowMs, report, at?.phase === 'versions' ? at : undefined);
       }
       if (stop !== undefined) break;
     }
@@ -216,31 +214,21 @@ export class LifecycleSweeper {
   }
 
   /**
-   * Expiration (Days / Date) of current versions on a versioned bucket would add a delete marker; the
-   * engine's putDeleteMarker cannot be made conditional on the version judged (no expectSeq), so an
-   * overwrite racing the sweeper could end up hidden. Not done: logged once per bucket and process.
-   */
-  private noteSkippedExpiration(bucket: string): void {
-    if (this.versionedLogged.has(bucket) || this.versionedLogged.size >= MAX_VERSIONED_LOGGED) return;
-    this.versionedLogged.add(bucket);
-    this.options.log?.warn({ bucket }, 'lifecycle: Expiration of current versions is not applied to versioned buckets (not implemented); noncurrent versions and expired delete markers are');
-  }
-
-  /**
-   * A versioned bucket: one walk over listVersions() (key order, newest first) removing, each with
-   * deleteVersion(…, expectSeq) so a version changed since it was judged is kept,
+   * A versioned bucket: one walk over listVersions() (key order, newest first), each action conditional
+   * on the version judged (expectSeq), so one changed since is kept:
+   * - current versions past Expiration (Days / Date) get a delete marker (putDeleteMarker in the
+   *   bucket's mode: Suspended replaces a "null" current version, as S3 does);
    * - noncurrent versions past NoncurrentVersionExpiration (NoncurrentDays counted from the successor's
-   *   lastModified, NewerNoncurrentVersions kept);
-   * - delete markers that are their key's only version, under ExpiredObjectDeleteMarker.
+   *   lastModified, NewerNoncurrentVersions kept) are removed (deleteVersion);
+   * - delete markers that are their key's only version are removed under ExpiredObjectDeleteMarker.
    * Bounded as sweepObjects (pages, budgets, a cursor carrying what the walk knew of the current key).
    */
-  private async sweepVersions(b: BucketMeta, cfg: LifecycleConfig, nowMs: number, report: LifecyclePassReport, at: Cursor | undefined): Promise<Stop> {
+  private async sweepVersions(b: BucketMeta, mode: VersioningMode, cfg: LifecycleConfig, nowMs: number, report: LifecyclePassReport, at: Cursor | undefined): Promise<Stop> {
     const bucket = b.name;
-    if (expirationRules(cfg).length > 0) this.noteSkippedExpiration(bucket);
-    const rules = versionRules(cfg);
-    if (rules.length === 0) return undefined;
-    const judge: LifecycleConfig = { rules };
-    const prefix = commonPrefix(rules.map((r) => r.filter.prefix));
+    const expire: LifecycleConfig = { rules: expirationRules(cfg) };
+    const judge: LifecycleConfig = { rules: versionRules(cfg) };
+    if (expire.rules.length === 0 && judge.rules.length === 0) return undefined;
+    const prefix = commonPrefix([...expire.rules, ...judge.rules].map((r) => r.filter.prefix));
     let walk = at?.walk;
     const stopAt = (why: Exclude<Stop, undefined>, w: VersionWalk | undefined): Stop => this.stopAt({ bucket, phase: 'versions', ...(w !== undefined ? { walk: w } : {}) }, why);
     for (;;) {
@@ -252,17 +240,20 @@ export class LifecycleSweeper {
       report.scannedObjects += page.length;
       const pageStart = walk;
       /** Each with the walk's state just before it (to resume right after it when the budget ends mid-page). */
-      const doomed: { meta: ObjectMeta; walkBefore: VersionWalk | undefined }[] = [];
+      const doomed: { meta: ObjectMeta; how: 'version' | 'marker'; walkBefore: VersionWalk | undefined }[] = [];
       for (const { meta, isLatest } of page) {
         const sameKey = walk !== undefined && walk.key === meta.key;
-        if (isLatest) {
-          if (meta.deleteMarker && removesExpiredMarker(judge, meta.key) && this.onlyVersion(bucket, meta.key)) doomed.push({ meta, walkBefore: walk });
+        if (isLatest && meta.deleteMarker) {
+          if (removesExpiredMarker(judge, meta.key) && this.onlyVersion(bucket, meta.key)) doomed.push({ meta, how: 'version', walkBefore: walk });
+        } else if (isLatest) {
+          const e = objectExpiry(expire, meta);
+          if (e !== undefined && e.expiryMs <= nowMs) doomed.push({ meta, how: 'marker', walkBefore: walk });
         } else if (sameKey) {
           // Its successor was the entry before it (same key, newer): noncurrent since that one's lastModified.
           const expiry = noncurrentExpiry(judge, meta, walk!.lastModifiedMs, walk!.noncurrentSeen);
           // Never a locked version (Object Lock): the delete below is conditional on this seq, and a
           // retention or hold change is a new commit, so what is judged unlocked here is what goes.
-          if (expiry !== undefined && expiry <= nowMs && !isLocked(meta, nowMs)) doomed.push({ meta, walkBefore: walk });
+          if (expiry !== undefined && expiry <= nowMs && !isLocked(meta, nowMs)) doomed.push({ meta, how: 'version', walkBefore: walk });
         }
         // (A noncurrent version whose successor this walk did not see is judged on a later pass.)
         walk = { key: meta.key, versionId: meta.versionId, lastModifiedMs: meta.lastModifiedMs, noncurrentSeen: sameKey && !isLatest ? walk!.noncurrentSeen + 1 : 0 };
@@ -279,7 +270,7 @@ export class LifecycleSweeper {
       }
       if (picked.length > 0) {
         await this.options.beforeDelete?.(bucket, picked.map((d) => d.meta.key));
-        const failed = await this.deleteAll(bucket, picked.map((d) => d.meta), report, true);
+        const failed = await this.actAll(bucket, mode, picked, report);
         if (failed || this.closed) return stopAt(failed ? 'failed' : 'closed', pageStart);
       }
       if (truncatedByBudget) return stopAt('budget', walk);
@@ -380,7 +371,7 @@ export class LifecycleSweeper {
       }
       if (expired.length > 0) {
         await this.options.beforeDelete?.(bucket, expired.map((o) => o.key));
-        const failed = await this.deleteAll(bucket, expired, report);
+        const failed = await this.actAll(bucket, undefined, expired.map((meta) => ({ meta, how: 'object' as const })), report);
         // Retry the whole page next pass: the conditional deletes make a repeat harmless.
         if (failed || this.closed) return this.stopAt({ bucket, phase: 'objects', ...(pageStart !== undefined ? { after: pageStart } : {}) }, failed ? 'failed' : 'closed');
       }
@@ -392,18 +383,23 @@ export class LifecycleSweeper {
   }
 
   /**
-   * Conditional deletes, LIFECYCLE_DELETE_CONCURRENCY at a time: of the current objects, or (`versions`)
-   * of those exact versions. True when one failed for a reason other than a change.
+   * Conditional actions, LIFECYCLE_DELETE_CONCURRENCY at a time, each decided by the engine against the
+   * version judged (expectSeq = its seq): delete the current object (never-versioned buckets), remove
+   * that version, or hide the current version under a delete marker. True when one failed for a reason
+   * other than a change.
    */
-  private async deleteAll(bucket: string, objects: readonly ObjectMeta[], report: LifecyclePassReport, versions = false): Promise<boolean> {
+  private async actAll(bucket: string, mode: VersioningMode | undefined, objects: readonly { meta: ObjectMeta; how: 'object' | 'version' | 'marker' }[], report: LifecyclePassReport): Promise<boolean> {
     let next = 0;
     let failed = false;
     const lane = async (): Promise<void> => {
       // close() waits for the page under way: stop issuing deletes rather than finish it.
       while (next < objects.length && !failed && !this.closed) {
-        const o = objects[next++]!;
+        const { meta: o, how } = objects[next++]!;
         try {
-          const deleted = versions ? (await this.engine.deleteVersion(bucket, o.key, o.versionId, o.seq)) !== undefined : await this.engine.deleteObject(bucket, o.key, o.seq);
+          let deleted: boolean;
+          if (how === 'version') deleted = (await this.engine.deleteVersion(bucket, o.key, o.versionId, o.seq)) !== undefined;
+          else if (how === 'marker') deleted = (await this.engine.putDeleteMarker(bucket, o.key, mode!, o.seq)) !== undefined;
+          else deleted = await this.engine.deleteObject(bucket, o.key, o.seq);
           if (deleted) {
             report.expiredObjects++;
             this.options.counters?.expiredObjects(1);

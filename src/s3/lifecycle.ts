@@ -6,7 +6,7 @@
 // What a rule can ask for, and what Strata does with it:
 //   Expiration Days / Date          → the sweeper deletes matching objects once expired
 //   AbortIncompleteMultipartUpload  → the sweeper aborts matching uploads that old
-//   Expiration Days / Date on a versioned bucket → not yet (lifecycle-sweeper.ts says why)
+//   Expiration Days / Date on a versioned bucket → a delete marker over the expired current version
 //   ExpiredObjectDeleteMarker, NoncurrentVersionExpiration
 //                                   → the sweeper removes lone delete markers / old noncurrent versions
 //   NoncurrentVersionTransition     → stored and returned, no effect (one storage class)

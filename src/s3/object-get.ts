@@ -82,7 +82,7 @@ async function getOrHead(ctx: RequestContext, head: boolean): Promise<void> {
   if (partNumber !== undefined && meta.parts) headers['x-amz-mp-parts-count'] = meta.parts.length;
   const tags = tagCount(meta);
   if (tags !== undefined) headers['x-amz-tagging-count'] = tags;
-  addExpirationHeader(headers, b, meta);
+  addExpirationHeader(headers, b, meta, versionId === undefined || ctx.engine.headObject(bucket, key)?.versionId === meta.versionId);
   const length = range ? Math.max(0, range.end - range.start + 1) : size;
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
   if (head) {

@@ -149,12 +149,13 @@ export async function putObjectRetention(ctx: RequestContext): Promise<void> {
   ctx.res.send(200, {}, '');
 }
 
-/** A version whose hold is off answers OFF: the engine keeps no "was never set" apart from "set OFF". */
+/** A version whose hold was never set is 404 NoSuchObjectLockConfiguration, as on AWS; one set OFF answers OFF. */
 export async function getObjectLegalHold(ctx: RequestContext): Promise<void> {
   const { b } = lockedBucket(ctx);
   const key = requireKey(ctx);
   const meta = readableVersion(ctx, b.name, key, versionIdParam(ctx));
-  sendXml(ctx, 200, legalHoldXml(meta.legalHold === true));
+  if (meta.legalHold === undefined) throw new S3Error('NoSuchObjectLockConfiguration', undefined, { details: { Key: key } });
+  sendXml(ctx, 200, legalHoldXml(meta.legalHold));
 }
 
 /** A legal hold has no mode and no date: whoever may put one may lift it (s3:PutObjectLegalHold). */
@@ -198,8 +199,8 @@ export function planWriteLock(ctx: RequestContext, b: BucketMeta, key: string, h
   const out: WriteLock = {};
   if (asked.retention) out.retention = asked.retention;
   else if (lock.rule) out.rule = lock.rule;
-  if (asked.legalHold) out.legalHold = true;
-  return out.retention || out.rule || out.legalHold ? out : undefined;
+  if (asked.legalHold !== undefined) out.legalHold = asked.legalHold;
+  return out.retention || out.rule || out.legalHold !== undefined ? out : undefined;
 }
 
 /**
@@ -212,7 +213,7 @@ export function lockAtCommit(plan: WriteLock | undefined, b: BucketMeta, nowMs: 
   const rule = bucketObjectLock(b)?.rule;
   const retention = plan?.retention ?? (rule ? defaultRetention(rule, nowMs) : undefined);
   if (retention) out.retention = retention;
-  if (plan?.legalHold) out.legalHold = true;
+  if (plan?.legalHold !== undefined) out.legalHold = plan.legalHold;
   return out;
 }
 
@@ -234,8 +235,8 @@ export function uploadLock(b: BucketMeta, upload: { retention?: ObjectRetention;
   const out: WriteLock = {};
   if (upload.retention) out.retention = upload.retention;
   else if (rule) out.rule = rule;
-  if (upload.legalHold) out.legalHold = true;
-  return out.retention || out.rule || out.legalHold ? out : undefined;
+  if (upload.legalHold !== undefined) out.legalHold = upload.legalHold;
+  return out.retention || out.rule || out.legalHold !== undefined ? out : undefined;
 }
 
 // ------------------------------------------------------------------------------------------------

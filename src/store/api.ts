@@ -177,7 +177,7 @@ export interface ObjectMeta {
   deleteMarker?: boolean;
   /** S3 Object Lock retention of this version (the S3 layer enforces it; the engine stores it). */
   retention?: ObjectRetention;
-  /** S3 Object Lock legal hold. */
+  /** S3 Object Lock legal hold: true ON, false set OFF, absent never set. */
   legalHold?: boolean;
   /** The object's access control list as the S3 layer encodes it (stored, never read by the engine). */
   acl?: unknown;

@@ -403,7 +403,7 @@ export class StrataEngine implements Engine {
     };
     if (req.versioning !== undefined) meta.versionSeq = seq;
     if (req.retention) meta.retention = { ...req.retention };
-    if (req.legalHold) meta.legalHold = true;
+    if (req.legalHold !== undefined) meta.legalHold = req.legalHold;
     if (req.acl !== undefined) meta.acl = req.acl;
     if (req.checksumType) meta.checksumType = req.checksumType;
     if (req.parts) meta.parts = req.parts;
@@ -544,8 +544,8 @@ export class StrataEngine implements Engine {
     return this.rewriteVersion(bucket, key, id, guard, (meta) => {
       if (patch.retention === null) delete meta.retention;
       else if (patch.retention !== undefined) meta.retention = { ...patch.retention };
-      if (patch.legalHold === true) meta.legalHold = true;
-      else if (patch.legalHold === false) delete meta.legalHold;
+      // OFF is kept as false: a hold set OFF answers OFF, one never set is "no configuration".
+      if (patch.legalHold !== undefined) meta.legalHold = patch.legalHold;
     });
   }
 

@@ -422,34 +422,14 @@ describe('what follows versioning Enabled', () => {
     await newBucket(susp, 'Suspended');
     await expectS3Error(s3.send(new PutObjectLockConfigurationCommand({ Bucket: susp, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })), 'InvalidBucketState', 409);
   });
-
-  it('the lifecycle sweeper does not expire current versions of versioned buckets (no conditional marker yet), and says so once', async () => {
-    const b = 'vlifecycle';
-    await newBucket(b, 'Enabled');
-    const v = await put(b, 'old', 'x');
-    await s3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] } }),
-    );
-    const warnings: string[] = [];
-    const sweeper = new LifecycleSweeper(t.engine, await openMultipart(t.engine), {
-      intervalMs: 0,
-      maxDeletionsPerPass: 10_000,
-      maxScannedPerPass: 1_000_000,
-      now: () => Date.now() + 30 * 86_400_000,
-      log: { info: () => undefined, warn: (o, msg) => warnings.push(`${(o as { bucket?: string }).bucket}: ${msg}`) },
-    });
-    const report = await sweeper.runOnce();
-    await sweeper.runOnce();
-    await sweeper.close();
-    expect(report.expiredObjects).toBe(0);
-    expect(warnings.filter((w) => w.startsWith(`${b}:`))).toHaveLength(1);
-    expect(await read(b, 'old')).toEqual({ body: 'x', versionId: v });
-    expect(await versionsOf(b)).toEqual([{ key: 'old', id: v!, latest: true, marker: false }]);
-  });
 });
 
 describe('lifecycle on a versioned bucket', () => {
-  async function sweeperAt(daysAhead: number, maxDeletionsPerPass = 10_000): Promise<{ sweeper: LifecycleSweeper; warnings: string[] }> {
+  async function sweeperAt(
+    daysAhead: number,
+    maxDeletionsPerPass = 10_000,
+    beforeDelete?: (bucket: string, keys: readonly string[]) => Promise<void>,
+  ): Promise<{ sweeper: LifecycleSweeper; warnings: string[] }> {
     const warnings: string[] = [];
     const sweeper = new LifecycleSweeper(t.engine, await openMultipart(t.engine), {
       intervalMs: 0,
@@ -457,9 +437,64 @@ describe('lifecycle on a versioned bucket', () => {
       maxScannedPerPass: 1_000_000,
       now: () => Date.now() + daysAhead * 86_400_000,
       log: { info: () => undefined, warn: (o, msg) => warnings.push(`${(o as { bucket?: string }).bucket}: ${msg}`) },
+      ...(beforeDelete !== undefined ? { beforeDelete } : {}),
     });
     return { sweeper, warnings };
   }
+
+  it('Expiration hides an expired current version under a delete marker (once); its data stays as a noncurrent version', async () => {
+    const b = 'vlifecycle';
+    await newBucket(b, 'Enabled');
+    const v = await put(b, 'old', 'x');
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] } }),
+    );
+    // The current version announces its expiry; an old version named by id does not.
+    const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'old' }));
+    expect(h.Expiration).toMatch(/rule-id="all"/);
+    const { sweeper } = await sweeperAt(30);
+    expect((await sweeper.runOnce()).expiredObjects).toBe(1);
+    expect((await sweeper.runOnce()).expiredObjects).toBe(0); // a marker is not expired again
+    await sweeper.close();
+    const e = await expectS3Error(s3.send(new GetObjectCommand({ Bucket: b, Key: 'old' })), 'NoSuchKey', 404);
+    expect(errorHeaders(e)['x-amz-delete-marker']).toBe('true');
+    expect(await read(b, 'old', v)).toEqual({ body: 'x', versionId: v });
+    const hv = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'old', VersionId: v }));
+    expect(hv.Expiration).toBeUndefined();
+    expect(await versionsOf(b)).toEqual([
+      { key: 'old', id: expect.stringMatching(VERSION_ID), latest: true, marker: true },
+      { key: 'old', id: v!, latest: false, marker: false },
+    ]);
+  });
+
+  it('a version written after the judgement is never hidden (the marker is conditional); Suspended markers replace the null version', async () => {
+    const b = 'vlifecycle-race';
+    await newBucket(b, 'Enabled');
+    const v1 = await put(b, 'k', 'judged');
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] } }),
+    );
+    let v2: string | undefined;
+    const { sweeper } = await sweeperAt(30, 10_000, async (bucket) => {
+      if (bucket === b && v2 === undefined) v2 = await put(b, 'k', 'written meanwhile');
+    });
+    const report = await sweeper.runOnce();
+    await sweeper.close();
+    expect(report.skippedChanged).toBeGreaterThanOrEqual(1);
+    expect(await read(b, 'k')).toEqual({ body: 'written meanwhile', versionId: v2 });
+    expect((await versionsOf(b)).map((x) => [x.id, x.marker])).toEqual([[v2, false], [v1, false]]);
+
+    const s = 'vlifecycle-susp';
+    await newBucket(s, 'Suspended');
+    await put(s, 'k', 'null version');
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: s, LifecycleConfiguration: { Rules: [{ ID: 'all', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] } }),
+    );
+    const sw = (await sweeperAt(30)).sweeper;
+    await sw.runOnce();
+    await sw.close();
+    expect(await versionsOf(s)).toEqual([{ key: 'k', id: 'null', latest: true, marker: true }]);
+  });
 
   it('NoncurrentVersionExpiration (NoncurrentDays, NewerNoncurrentVersions) and ExpiredObjectDeleteMarker; current versions stay', async () => {
     const b = 'vlc-noncurrent';

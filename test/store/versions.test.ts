@@ -319,7 +319,7 @@ describe('engine versions', () => {
       expect(e.headVersion('b', 'k', locked.versionId)).toBeDefined();
       await expect(e.updateObjectLock('b', 'k', 'ffffffffffffffff', { legalHold: true })).rejects.toMatchObject({ code: 'NoSuchKey' });
       await e.updateObjectLock('b', 'k', locked.versionId, { legalHold: false, retention: null });
-      expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBeUndefined();
+      expect(e.headVersion('b', 'k', locked.versionId)!.legalHold).toBe(false); // set OFF, not "never set"
       expect(e.headVersion('b', 'k', locked.versionId)!.retention).toBeUndefined();
       await e.updateObjectLock('b', 'k', locked.versionId, { legalHold: true });
     } finally {
