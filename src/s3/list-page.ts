@@ -30,6 +30,13 @@ export interface ListPage<T extends ListEntryKey> {
 /** Largest batch pulled from the engine at once (bounded memory per listing). */
 export const LIST_FETCH_BATCH = 1000;
 
+/** The CommonPrefix a key rolls up into: up to the first delimiter after the prefix, if there is one. */
+export function commonPrefixOf(key: string, prefix: string, delimiter: string | undefined): string | undefined {
+  if (delimiter === undefined) return undefined;
+  const i = key.indexOf(delimiter, prefix.length);
+  return i >= 0 ? key.slice(0, i + delimiter.length) : undefined;
+}
+
 export function listPage<T extends ListEntryKey>(
   fetch: (after: string | undefined, limit: number) => T[],
   p: ListParams,
@@ -51,11 +58,7 @@ export function listPage<T extends ListEntryKey>(
       const key = obj.key;
       if (currentPrefix !== undefined && key.startsWith(currentPrefix)) continue;
       currentPrefix = undefined;
-      let cp: string | undefined;
-      if (delimiter !== undefined) {
-        const i = key.indexOf(delimiter, p.prefix.length);
-        if (i >= 0) cp = key.slice(0, i + delimiter.length);
-      }
+      const cp = commonPrefixOf(key, p.prefix, delimiter);
       if (count === p.maxKeys) {
         return { contents, commonPrefixes, isTruncated: true, resumeAfter: after, lastEntry };
       }

@@ -3,7 +3,7 @@
 // of one key, and the next one resumes after that version. A common prefix counts as one entry and
 // the next fetch starts past every key under it (prefix + U+10FFFF, see list-page.ts).
 
-import { AFTER_ALL, LIST_FETCH_BATCH } from './list-page.js';
+import { AFTER_ALL, LIST_FETCH_BATCH, commonPrefixOf } from './list-page.js';
 
 export interface VersionCursor {
   /** Exclusive: after this key, or with versionIdMarker after that version of it. */
@@ -53,11 +53,7 @@ export function listVersionsPage<T extends VersionEntryLike>(fetch: (cursor: Ver
       const key = e.meta.key;
       if (currentPrefix !== undefined && key.startsWith(currentPrefix)) continue;
       currentPrefix = undefined;
-      let cp: string | undefined;
-      if (delimiter !== undefined) {
-        const i = key.indexOf(delimiter, p.prefix.length);
-        if (i >= 0) cp = key.slice(0, i + delimiter.length);
-      }
+      const cp = commonPrefixOf(key, p.prefix, delimiter);
       if (count === p.maxKeys) {
         const out: VersionsPage<T> = { entries, commonPrefixes, isTruncated: true };
         if (last?.keyMarker !== undefined) out.nextKeyMarker = last.keyMarker;

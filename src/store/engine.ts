@@ -520,13 +520,20 @@ export class StrataEngine implements Engine {
     });
   }
 
-  async updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta> {
+  /** The version a per-version update names: `versionId`, or without one the current version (none under a marker). */
+  private async versionToUpdate(bucket: string, key: string, versionId: string | undefined): Promise<string> {
     this.assertOpen();
     if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
+    if (versionId !== undefined) return versionId;
     await this.keyIdle(bucket, key);
     this.assertOpen();
-    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
+    const id = this.db.objects.get([bucket, key])?.versionId;
     if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    return id;
+  }
+
+  async updateObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: unknown): Promise<ObjectMeta> {
+    const id = await this.versionToUpdate(bucket, key, versionId);
     return this.rewriteVersion(bucket, key, id, undefined, (meta) => {
       if (acl === undefined) delete meta.acl;
       else meta.acl = acl;
@@ -534,13 +541,7 @@ export class StrataEngine implements Engine {
   }
 
   async updateObjectLock(bucket: string, key: string, versionId: string | undefined, patch: ObjectLockPatch, guard?: (version: ObjectMeta) => void): Promise<ObjectMeta> {
-    this.assertOpen();
-    if (!this.bucketView(bucket)) throw new StoreError('NoSuchBucket', `bucket ${bucket} does not exist`);
-    await this.keyIdle(bucket, key);
-    this.assertOpen();
-    // Without a version id: the current version (a marker on top means there is none).
-    const id = versionId ?? this.db.objects.get([bucket, key])?.versionId;
-    if (id === undefined) throw new StoreError('NoSuchKey', `${bucket}/${key} does not exist`);
+    const id = await this.versionToUpdate(bucket, key, versionId);
     return this.rewriteVersion(bucket, key, id, guard, (meta) => {
       if (patch.retention === null) delete meta.retention;
       else if (patch.retention !== undefined) meta.retention = { ...patch.retention };
