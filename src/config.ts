@@ -111,7 +111,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   opt('port', 'port', 'int', '9000', 'Listen port (0 = any free port)'),
   opt('region', 'region', 'string', 'us-east-1', 'Region reported to clients and used in SigV4 scope'),
   opt('domain', 'domain', 'string', '', 'Base domain for virtual-hosted-style requests (bucket.<domain>)'),
-  opt('identitiesFile', 'identities-file', 'string', '', 'JSON file of extra users, [{"accessKeyId","secretAccessKey","displayName"}, ...], read at startup (the root pair comes from STRATA_ACCESS_KEY / STRATA_SECRET_KEY)'),
+  opt('identitiesFile', 'identities-file', 'string', '', 'JSON file of extra users, [{"accessKeyId","secretAccessKey","displayName","email"}, ...], read at startup (the root pair comes from STRATA_ACCESS_KEY / STRATA_SECRET_KEY)'),
   opt('logLevel', 'log-level', 'string', 'info', 'pino log level (trace, debug, info, warn, error, silent)'),
   opt('engine.blockSizeBytes', 'block-size-bytes', 'int', String(1 * MiB), 'Largest block a stream is cut into before erasure coding', 'bytes'),
   opt('engine.segmentSizeBytes', 'segment-size-bytes', 'int', String(1 * GiB), 'Segment file roll-over size', 'bytes'),

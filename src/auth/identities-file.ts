@@ -16,7 +16,14 @@ export class IdentitiesFileError extends Error {
   override readonly name = 'IdentitiesFileError';
 }
 
-const FIELDS = new Set(['accessKeyId', 'secretAccessKey', 'displayName']);
+const FIELDS = new Set(['accessKeyId', 'secretAccessKey', 'displayName', 'email']);
+/** RFC 5321's limit on an address. */
+export const EMAIL_MAX_CHARS = 254;
+
+/** Loose on purpose (the address is only matched, never mailed): one '@', no spaces or control characters. */
+function isValidEmail(s: string): boolean {
+  return s.length >= 3 && s.length <= EMAIL_MAX_CHARS && /^[^\s@\x00-\x1f\x7f]+@[^\s@\x00-\x1f\x7f]+$/.test(s);
+}
 
 function isValidDisplayName(s: string): boolean {
   if (s.length < 1 || s.length > DISPLAY_NAME_MAX_CHARS) return false;
@@ -44,15 +51,18 @@ export function parseIdentitiesJson(text: string): ExtraIdentity[] {
   return doc.map((e: unknown, i): ExtraIdentity => {
     const where = `entry ${i}`;
     if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new IdentitiesFileError(`${where}: must be an object`);
-    for (const k of Object.keys(e)) if (!FIELDS.has(k)) throw new IdentitiesFileError(`${where}: unknown field "${k}" (expected accessKeyId, secretAccessKey, displayName)`);
-    const { accessKeyId, secretAccessKey, displayName } = e as Record<string, unknown>;
+    for (const k of Object.keys(e)) if (!FIELDS.has(k)) throw new IdentitiesFileError(`${where}: unknown field "${k}" (expected accessKeyId, secretAccessKey, displayName, email)`);
+    const { accessKeyId, secretAccessKey, displayName, email } = e as Record<string, unknown>;
     if (typeof accessKeyId !== 'string') throw new IdentitiesFileError(`${where}: accessKeyId must be a string`);
     if (typeof secretAccessKey !== 'string') throw new IdentitiesFileError(`${where}: secretAccessKey must be a string`);
     const name = displayName === undefined ? accessKeyId : displayName;
     if (typeof name !== 'string' || !isValidDisplayName(name)) {
       throw new IdentitiesFileError(`${where}: displayName must be 1..${DISPLAY_NAME_MAX_CHARS} characters without control characters`);
     }
-    return { accessKeyId, secretAccessKey, displayName: name };
+    if (email !== undefined && (typeof email !== 'string' || !isValidEmail(email))) {
+      throw new IdentitiesFileError(`${where}: email must be an address of at most ${EMAIL_MAX_CHARS} characters (one @, no spaces)`);
+    }
+    return { accessKeyId, secretAccessKey, displayName: name, ...(email !== undefined ? { email } : {}) };
   });
 }
 

@@ -13,10 +13,14 @@ export interface Identity {
    * (and a bucket's owner) may always Get/Put/DeleteBucketPolicy, so no policy can lock it out.
    */
   isRoot: boolean;
+  /** Optional e-mail address: what an ACL grant to an "AmazonCustomerByEmail" grantee resolves against. */
+  email?: string;
 }
 
 export interface IdentityLookup {
   lookup(accessKeyId: string): Identity | undefined;
+  /** The identity with this e-mail address (case-insensitive), if any. */
+  lookupByEmail?(email: string): Identity | undefined;
 }
 
 export const ACCESS_KEY_ID_MIN_CHARS = 3;
@@ -50,6 +54,8 @@ function isValidSecret(s: string): boolean {
 
 export class IdentityStore implements IdentityLookup {
   private readonly byKey = new Map<string, Identity>();
+  /** Lower-cased e-mail → identity; addresses are unique, so a grant by e-mail names one user. */
+  private readonly byEmail = new Map<string, Identity>();
 
   /** Build the store from config: the root pair plus optional extra identities. */
   static fromConfig(root: { accessKeyId: string; secretAccessKey: string; displayName?: string }, extra: ReadonlyArray<Omit<Identity, 'isRoot'>> = []): IdentityStore {
@@ -69,15 +75,25 @@ export class IdentityStore implements IdentityLookup {
     }
     if (this.byKey.has(identity.accessKeyId)) throw new AuthError('InvalidArgument', `duplicate access key id ${identity.accessKeyId}`);
     if (this.byKey.size >= MAX_IDENTITIES) throw new AuthError('InvalidArgument', `at most ${MAX_IDENTITIES} identities`);
-    this.byKey.set(identity.accessKeyId, Object.freeze({ ...identity }));
+    const email = identity.email?.toLowerCase();
+    if (email !== undefined && this.byEmail.has(email)) throw new AuthError('InvalidArgument', 'duplicate email');
+    const frozen = Object.freeze({ ...identity });
+    this.byKey.set(identity.accessKeyId, frozen);
+    if (email !== undefined) this.byEmail.set(email, frozen);
   }
 
   remove(accessKeyId: string): boolean {
+    const email = this.byKey.get(accessKeyId)?.email?.toLowerCase();
+    if (email !== undefined) this.byEmail.delete(email);
     return this.byKey.delete(accessKeyId);
   }
 
   lookup(accessKeyId: string): Identity | undefined {
     return this.byKey.get(accessKeyId);
+  }
+
+  lookupByEmail(email: string): Identity | undefined {
+    return this.byEmail.get(email.toLowerCase());
   }
 
   get size(): number {

@@ -1,112 +1,158 @@
-// ACLs, as S3 answers them for buckets with Object Ownership "bucket owner enforced" (the AWS default
-// since 2023): ACLs are disabled — the owner has full control of everything and nothing else can be
-// granted. A request asking for another ACL gets a clear 400 instead of silently being stored private.
+// ACL operations (Get/Put Bucket/Object Acl) and the ACL a write asks for (x-amz-acl, x-amz-grant-*,
+// POST Object's `acl` field). The model is pure (acl-model.ts); storage and defaults are in
+// acl-stored.ts; enforcement is the authorisation step's (acl-authorize.ts).
+//
+// With Object Ownership BucketOwnerEnforced ACLs are disabled, as AWS: the only ACL accepted is one
+// that says "the bucket owner has full control" (canned private / bucket-owner-full-control, or that
+// ACL as XML), as a no-op; any other is 400 AccessControlListNotSupported.
 
 import type { RequestContext } from '../http/context.js';
+import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import { S3Error } from './errors.js';
-import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
-import { requireBucket, requireKey } from './common.js';
+import { displayNameOf, requireBucket, requireKey, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
-import { parseXml, text } from './xml.js';
+import {
+  aclXml,
+  cannedGrants,
+  dedupeGrants,
+  ownerOnlyAcl,
+  parseAclXml,
+  parseCannedAcl,
+  parseGrantHeaders,
+  type Acl,
+  type CannedAcl,
+  type Grant,
+  type RequestedGrant,
+} from './acl-model.js';
+import { bucketVersioning, readableVersion, versionHeaders, versionIdParam } from './versioning.js';
+import { BUCKET_ACL_SETTING, FOREIGN_OBJECTS_SETTING, aclsEnabled, bucketAcl, objectAcl, objectOwnership } from './acl-stored.js';
 
-const CANNED_ACLS = new Set(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write']);
-/** What an ACL-disabled bucket still accepts on object writes: both mean "the owner has full control". */
-const OBJECT_ACLS_ACCEPTED = new Set(['private', 'bucket-owner-full-control']);
-const GRANT_HEADERS = ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write', 'x-amz-grant-write-acp'];
-
-function cannedAcl(value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  const v = value.trim().toLowerCase();
-  if (!CANNED_ACLS.has(v)) throw new S3Error('InvalidArgument', undefined, { details: { ArgumentName: 'x-amz-acl', ArgumentValue: value } });
-  return v;
+function isRootCaller(ctx: RequestContext): boolean {
+  return ctx.identities.lookup(ctx.auth?.accessKeyId ?? '')?.isRoot === true;
 }
 
-/** PutObject, CopyObject, CreateMultipartUpload (headers) and POST Object (the `acl` field). */
-export function checkObjectAcl(ctx: RequestContext, aclField?: string): void {
-  const acl = cannedAcl(aclField ?? ctx.headers['x-amz-acl']);
-  if ((acl !== undefined && !OBJECT_ACLS_ACCEPTED.has(acl)) || GRANT_HEADERS.some((h) => ctx.headers[h] !== undefined)) {
-    throw new S3Error('AccessControlListNotSupported');
-  }
-}
-
-/** CreateBucket: only the default (private) ownership is possible. */
-export function checkBucketAcl(ctx: RequestContext): void {
-  const acl = cannedAcl(ctx.headers['x-amz-acl']);
-  if ((acl !== undefined && acl !== 'private') || GRANT_HEADERS.some((h) => ctx.headers[h] !== undefined)) {
-    throw new S3Error('InvalidBucketAclWithObjectOwnership');
-  }
-}
-
-/** An AccessControlPolicy body lists at most this many grants (S3's own limit is 100). */
-const MAX_ACL_GRANTS = 100;
-
-function asList(v: unknown): unknown[] {
-  if (v === undefined || v === '') return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-function field(v: unknown, name: string): unknown {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[name] : undefined;
+/** Canonical id → display name for the XML: the identity's name, or the id itself. */
+function displayNameFn(ctx: RequestContext): (id: string) => string {
+  return (id) => displayNameOf(ctx, id);
 }
 
 /**
- * Whether an AccessControlPolicy document says exactly "the owner has full control" — the one ACL an
- * ACL-disabled bucket accepts ("an equivalent form of bucket-owner-full-control expressed in XML").
- * Not a policy document at all → MalformedACLError.
+ * Requested grantees → stored grants. A canonical id must be an identity of this node (S3 answers an
+ * unknown id 400 InvalidArgument). An e-mail grantee becomes the canonical user whose `email` (identities
+ * file) it is, as S3 converts it; no such identity → UnresolvableGrantByEmailAddress, never a grant to nobody.
  */
-export function isOwnerFullControlXml(body: Buffer, owner: string): boolean {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseXml(body);
-  } catch {
-    throw new S3Error('MalformedACLError');
-  }
-  const policy = doc['AccessControlPolicy'];
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new S3Error('MalformedACLError');
-  const ownerId = text(field(field(policy, 'Owner'), 'ID'));
-  if (ownerId !== undefined && ownerId !== owner) return false;
-  const grants = asList(field(field(policy, 'AccessControlList'), 'Grant'));
-  if (grants.length > MAX_ACL_GRANTS) throw new S3Error('MalformedACLError', `An ACL has at most ${MAX_ACL_GRANTS} grants.`);
-  if (grants.length === 0) return false; // revoking the owner's access is not "owner full control"
-  return grants.every((g) => {
-    const grantee = field(g, 'Grantee');
-    return (
-      text(field(g, 'Permission')) === 'FULL_CONTROL' &&
-      text(field(grantee, 'ID')) === owner &&
-      field(grantee, 'URI') === undefined &&
-      field(grantee, 'EmailAddress') === undefined
-    );
-  });
+function resolveGrants(ctx: RequestContext, requested: readonly RequestedGrant[]): Grant[] {
+  return dedupeGrants(
+    requested.map(({ grantee, permission }): Grant => {
+      if ('uri' in grantee) return { uri: grantee.uri, permission };
+      if ('email' in grantee) {
+        const who = ctx.identities.lookupByEmail?.(grantee.email);
+        if (who === undefined) throw new S3Error('UnresolvableGrantByEmailAddress', undefined, { details: { EmailAddress: grantee.email } });
+        return { id: who.accessKeyId, permission };
+      }
+      if (ctx.identities.lookup(grantee.id) === undefined) throw new S3Error('InvalidArgument', 'Invalid id', { details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: grantee.id } });
+      return { id: grantee.id, permission };
+    }),
+  );
+}
+
+/** The ACL headers of a request: a canned ACL or grants (S3 refuses both together), or neither. */
+function aclHeaders(ctx: RequestContext, cannedField?: string): { canned?: CannedAcl; grants?: RequestedGrant[] } {
+  const canned = parseCannedAcl(cannedField ?? ctx.headers['x-amz-acl']);
+  // POST Object takes the canned ACL from its form; its headers belong to the browser's request.
+  const grants = cannedField === undefined ? parseGrantHeaders(ctx.headers) : undefined;
+  if (canned !== undefined && grants !== undefined) throw new S3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed');
+  return { ...(canned !== undefined ? { canned } : {}), ...(grants !== undefined ? { grants } : {}) };
+}
+
+const OWNER_FULL_CONTROL_CANNED: ReadonlySet<string> = new Set(['private', 'bucket-owner-full-control']);
+
+function isOwnerFullControl(grants: readonly Grant[], owner: string): boolean {
+  return grants.length > 0 && grants.every((g) => g.id === owner && g.permission === 'FULL_CONTROL');
 }
 
 /**
- * The ACL a PutBucketAcl / PutObjectAcl request asks for, from x-amz-acl, x-amz-grant-* or the body
- * (one or the other, as S3). Only "the owner has full control" is accepted, as a no-op: it is the state
- * every bucket and object is already in. Anything else is 400 AccessControlListNotSupported, what S3
- * answers on a bucket with ACLs disabled — never stored and then ignored.
+ * The ACL a new object version starts with (PutObject, CopyObject, CreateMultipartUpload, POST Object),
+ * or undefined for the default: the bucket owner's, FULL_CONTROL, nothing stored. Decides the owner too:
+ * the writer (ObjectWriter; BucketOwnerPreferred unless the writer sent bucket-owner-full-control) or the
+ * bucket owner (BucketOwnerEnforced; anonymous writers to a public-write bucket, which have no id; root).
  */
-async function checkAclWrite(ctx: RequestContext, owner: string, cannedAccepted: ReadonlySet<string>): Promise<void> {
-  const canned = cannedAcl(ctx.headers['x-amz-acl']);
-  const grantHeaders = GRANT_HEADERS.some((h) => ctx.headers[h] !== undefined);
+export function aclForNewObject(ctx: RequestContext, b: BucketMeta, cannedField?: string): Acl | undefined {
+  const { canned, grants } = aclHeaders(ctx, cannedField);
+  const mode = objectOwnership(b);
+  if (mode === 'BucketOwnerEnforced') {
+    if (grants !== undefined || (canned !== undefined && !OWNER_FULL_CONTROL_CANNED.has(canned))) throw new S3Error('AccessControlListNotSupported');
+    return undefined;
+  }
+  // Root, the administrator, writes on the bucket owner's behalf: its objects do not lock the owner out.
+  const writer = ctx.auth?.accessKeyId === undefined || isRootCaller(ctx) ? b.owner : ctx.auth.accessKeyId;
+  const owner = mode === 'BucketOwnerPreferred' && canned === 'bucket-owner-full-control' ? b.owner : writer;
+  let acl: Acl;
+  if (grants !== undefined) acl = { owner, grants: resolveGrants(ctx, grants) };
+  else if (canned !== undefined) acl = { owner, grants: cannedGrants(canned, owner, b.owner) };
+  else acl = ownerOnlyAcl(owner);
+  return owner === b.owner && isOwnerFullControl(acl.grants, owner) ? undefined : acl;
+}
+
+/**
+ * Before committing an object owned by someone else: mark the bucket, so the owner's reads stop
+ * taking the no-lookup fast path (acl-authorize.ts). Written before the commit, never after.
+ */
+export async function noteObjectOwner(ctx: RequestContext, b: BucketMeta, acl: Acl | undefined): Promise<void> {
+  if (acl === undefined || acl.owner === b.owner) return;
+  if (ctx.engine.getBucket(b.name)?.settings[FOREIGN_OBJECTS_SETTING] === true) return;
+  await ctx.engine.updateBucketSettings(b.name, { [FOREIGN_OBJECTS_SETTING]: true });
+}
+
+/**
+ * CreateBucket's ACL headers → the bucket ACL to store (undefined: the default). With
+ * x-amz-object-ownership: BucketOwnerEnforced any ACL but private is InvalidBucketAclWithObjectOwnership.
+ */
+export function aclForNewBucket(ctx: RequestContext, owner: string, enforced: boolean): Acl | undefined {
+  const { canned, grants } = aclHeaders(ctx);
+  if (enforced) {
+    if (grants !== undefined || (canned !== undefined && !OWNER_FULL_CONTROL_CANNED.has(canned))) throw new S3Error('InvalidBucketAclWithObjectOwnership');
+    return undefined;
+  }
+  if (grants !== undefined) return { owner, grants: resolveGrants(ctx, grants) };
+  if (canned === undefined || OWNER_FULL_CONTROL_CANNED.has(canned) || canned === 'bucket-owner-read') return undefined;
+  return { owner, grants: cannedGrants(canned, owner, owner) };
+}
+
+/**
+ * The ACL a PutBucketAcl / PutObjectAcl asks for: x-amz-acl, x-amz-grant-* or an AccessControlPolicy
+ * body — one of them (header and body → UnexpectedContent, none → MissingSecurityHeader). The owner
+ * stays: a body naming another owner is AccessDenied (ownership is not transferable by ACL).
+ */
+async function requestedAcl(ctx: RequestContext, owner: string, bucketOwner: string): Promise<Acl> {
+  const { canned, grants } = aclHeaders(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const hasBody = body.toString('utf8').trim() !== '';
-  if ((canned !== undefined || grantHeaders) && hasBody) throw new S3Error('UnexpectedContent', 'This request does not support content when an ACL header is given.');
-  if (grantHeaders) throw new S3Error('AccessControlListNotSupported');
-  if (canned !== undefined) {
-    if (!cannedAccepted.has(canned)) throw new S3Error('AccessControlListNotSupported');
-    return;
-  }
-  if (!hasBody) throw new S3Error('MalformedACLError', 'An ACL needs an x-amz-acl header, x-amz-grant-* headers or an AccessControlPolicy body.');
-  if (!isOwnerFullControlXml(body, owner)) throw new S3Error('AccessControlListNotSupported');
+  if ((canned !== undefined || grants !== undefined) && hasBody) throw new S3Error('UnexpectedContent', 'Specify an ACL with the x-amz-acl / x-amz-grant-* headers or in the body, not both.');
+  if (canned !== undefined) return { owner, grants: cannedGrants(canned, owner, bucketOwner) };
+  if (grants !== undefined) return { owner, grants: resolveGrants(ctx, grants) };
+  if (!hasBody) throw new S3Error('MissingSecurityHeader', 'An ACL is required: x-amz-acl, x-amz-grant-* or an AccessControlPolicy body.');
+  const doc = parseAclXml(body);
+  if (doc.ownerId !== undefined && doc.ownerId !== owner) throw new S3Error('AccessDenied', 'The owner of a bucket or object cannot be changed with an ACL.');
+  return { owner, grants: resolveGrants(ctx, doc.grants) };
 }
 
-/** For a bucket, `private` and `bucket-owner-full-control` both mean "the owner has full control". */
-const BUCKET_ACLS_ACCEPTED = OBJECT_ACLS_ACCEPTED;
+/** ACLs disabled: only "the owner has full control" is accepted (and changes nothing). */
+function refuseUnlessOwnerFullControl(acl: Acl): void {
+  if (!isOwnerFullControl(acl.grants, acl.owner)) throw new S3Error('AccessControlListNotSupported');
+}
 
 export async function putBucketAcl(ctx: RequestContext): Promise<void> {
   const b = requireBucket(ctx);
-  await checkAclWrite(ctx, b.owner, BUCKET_ACLS_ACCEPTED);
+  const acl = await requestedAcl(ctx, b.owner, b.owner);
+  if (!aclsEnabled(b)) refuseUnlessOwnerFullControl(acl);
+  else await ctx.engine.updateBucketSettings(b.name, { [BUCKET_ACL_SETTING]: isOwnerFullControl(acl.grants, acl.owner) ? undefined : acl });
   ctx.res.send(200, {}, '');
+}
+
+export async function getBucketAcl(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  sendXml(ctx, 200, aclXml(bucketAcl(b), displayNameFn(ctx)));
 }
 
 export async function putObjectAcl(ctx: RequestContext): Promise<void> {
@@ -115,6 +161,18 @@ export async function putObjectAcl(ctx: RequestContext): Promise<void> {
   // The version addressed must exist (NoSuchVersion; a delete marker is 405, as for GetObjectAcl).
   const versionId = versionIdParam(ctx);
   const meta = readableVersion(ctx, b.name, key, versionId);
-  await checkAclWrite(ctx, b.owner, OBJECT_ACLS_ACCEPTED);
+  const owner = objectAcl(b, meta).owner;
+  const acl = await requestedAcl(ctx, owner, b.owner);
+  if (!aclsEnabled(b)) refuseUnlessOwnerFullControl(acl);
+  // The version read above, by id: a write that lands meanwhile does not take this ACL.
+  else await ctx.engine.updateObjectAcl(b.name, key, meta.versionId, owner === b.owner && isOwnerFullControl(acl.grants, owner) ? undefined : acl);
   ctx.res.send(200, versionHeaders(bucketVersioning(b), meta, versionId), '');
+}
+
+export async function getObjectAcl(ctx: RequestContext): Promise<void> {
+  const b = requireBucket(ctx);
+  const key = requireKey(ctx);
+  const versionId = versionIdParam(ctx);
+  const meta = readableVersion(ctx, b.name, key, versionId);
+  sendXml(ctx, 200, aclXml(objectAcl(b, meta), displayNameFn(ctx)), versionHeaders(bucketVersioning(b), meta, versionId));
 }

@@ -86,14 +86,18 @@ const POST_CREDENTIAL_FIELDS = ['policy', 'x-amz-signature', 'x-amz-credential',
 
 /**
  * POST Object: verify the form's policy (SigV4 or SigV2 signed) against the text fields (file part excluded, `key`
- * already ${filename}-substituted). Anonymous → AccessDenied (Strata has no public-write buckets).
+ * already ${filename}-substituted). A form without any credential field is anonymous (undefined): the
+ * handler's authorisation then needs a bucket policy Allow or a public-write bucket ACL, as S3.
  * Sets ctx.auth; returns the content-length range the handler must still enforce.
  */
-export function authenticatePostForm(ctx: RequestContext, form: Readonly<Record<string, string>>, bucket: string): PostPolicyResult {
+export function authenticatePostForm(ctx: RequestContext, form: Readonly<Record<string, string>>, bucket: string): PostPolicyResult | undefined {
   const pending = ctx.auth?.raw as DeferredBodyAuth | undefined;
   if (pending?.kind !== 'deferred-body-auth') throw new Error('authenticatePostForm on a route without authInBody');
   const names = Object.keys(form).map((k) => k.toLowerCase());
-  if (!names.some((n) => POST_CREDENTIAL_FIELDS.includes(n))) throw new S3Error('AccessDenied', 'Anonymous access is not allowed.');
+  if (!names.some((n) => POST_CREDENTIAL_FIELDS.includes(n))) {
+    ctx.auth = { payloadMode: 'unsigned', raw: { anonymous: true } };
+    return undefined;
+  }
   const r = verifyPostPolicy(form, bucket, pending.identities, { region: ctx.config.region, nowMs: Date.now() });
   ctx.auth = { accessKeyId: r.accessKeyId, payloadMode: 'unsigned', raw: r };
   return r;

@@ -1,7 +1,8 @@
 // Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 
-import { checkBucketAcl } from './acl.js';
-import { checkCreateBucketFeatures } from './unconfigured.js';
+import { aclForNewBucket } from './acl.js';
+import { ownershipHeader } from './ownership.js';
+import { BUCKET_ACL_SETTING, OWNERSHIP_SETTING } from './acl-stored.js';
 import { enableObjectLockOnNewBucket, objectLockRequestedOnCreate } from './object-lock-handlers.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
@@ -52,8 +53,8 @@ function isRootCaller(ctx: RequestContext): boolean {
 export async function createBucket(ctx: RequestContext): Promise<void> {
   const name = ctx.bucket!;
   assertBucketName(name);
-  checkBucketAcl(ctx);
-  checkCreateBucketFeatures(ctx);
+  const ownership = ownershipHeader(ctx);
+  const acl = aclForNewBucket(ctx, ctx.auth?.accessKeyId ?? '', ownership === 'BucketOwnerEnforced');
   const objectLock = objectLockRequestedOnCreate(ctx);
   const body = await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes);
   const location = parseCreateBucket(body);
@@ -63,9 +64,10 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   const existing = ctx.engine.getBucket(name);
   if (existing) {
     const mine = existing.owner === ctx.auth?.accessKeyId;
-    // S3's legacy rule for us-east-1: re-creating a bucket you own answers 200 OK (and resets its ACL,
-    // which here is always owner full control), nothing else changes. Every other region: 409.
+    // S3's legacy rule for us-east-1: re-creating a bucket you own answers 200 OK and resets its ACL
+    // to the one this request asks for (private when none); nothing else changes. Elsewhere: 409.
     if (mine && ctx.config.region === 'us-east-1') {
+      if (existing.settings[BUCKET_ACL_SETTING] !== undefined || acl !== undefined) await ctx.engine.updateBucketSettings(name, { [BUCKET_ACL_SETTING]: acl });
       ctx.res.send(200, { Location: '/' + name }, '');
       return;
     }
@@ -78,6 +80,12 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
     if (err instanceof StoreError && err.code === 'BucketExists') throw fromStoreError(err, { bucket: name });
     throw err;
   }
+  // A second record: a crash between the two leaves a private bucket without controls — access can
+  // only be narrower than asked, never wider.
+  const settings: Record<string, unknown> = {};
+  if (ownership !== undefined) settings[OWNERSHIP_SETTING] = ownership;
+  if (acl !== undefined) settings[BUCKET_ACL_SETTING] = acl;
+  if (Object.keys(settings).length > 0) await ctx.engine.updateBucketSettings(name, settings);
   if (objectLock) await enableObjectLockOnNewBucket(ctx, name);
   ctx.res.send(200, { Location: '/' + name }, '');
 }

@@ -3,7 +3,7 @@
 // value: S3 then computes it over the copied bytes, so the source is read (verified, as any GET) and
 // written again through a writer, whose workers compute the checksum; the copy gets the new layout.
 
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
 import type { ChecksumAlgorithm, CommitRequest, ObjectMeta, WrittenData } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
@@ -91,9 +91,10 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const src = parseCopySource(ctx.headers['x-amz-copy-source']!);
   assertObjectKey(src.key, limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers, { copySource: true });
+  // The copy's ACL comes from this request (default private), never from the source, as S3.
+  const acl = aclForNewObject(ctx, b);
   // The copy's own lock (headers or the bucket default); the source's retention and hold are not copied, as S3.
   const lock = planWriteLock(ctx, b, key);
-  checkObjectAcl(ctx);
   authorizeCopySource(ctx, src.bucket, src.key, src.versionId);
   if (!ctx.engine.getBucket(src.bucket)) throw new S3Error('NoSuchBucket', undefined, { details: { BucketName: src.bucket } });
   const meta = copySourceVersion(ctx, src);
@@ -155,6 +156,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (tags && Object.keys(tags).length > 0) req.tags = { ...tags };
   if (condition) req.condition = condition;
+  if (acl !== undefined) req.acl = acl;
+  await noteObjectOwner(ctx, b, acl);
   // Read at commit time: a copy that rewrote data may have taken a while.
   const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;

@@ -66,6 +66,7 @@ export const S3_ERRORS = {
   NotModified: [304, 'Not Modified'],
   // MinIO's code for a policy over the size limit; AWS documents the 20 KB limit but not its error code.
   PolicyTooLarge: [400, 'Policy exceeds the maximum allowed document size.'],
+  OwnershipControlsNotFoundError: [404, 'The bucket ownership controls were not found'],
   ObjectLockConfigurationNotFoundError: [404, 'Object Lock configuration does not exist for this bucket'],
   NoSuchObjectLockConfiguration: [404, 'The specified object does not have a ObjectLock configuration'],
   PreconditionFailed: [412, 'At least one of the preconditions you specified did not hold.'],
@@ -78,6 +79,7 @@ export const S3_ERRORS = {
   ServiceUnavailable: [503, 'Service is unable to handle request.'],
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided.'],
   SlowDown: [503, 'Please reduce your request rate.'],
+  UnresolvableGrantByEmailAddress: [400, 'The e-mail address you provided does not match any account on record.'],
   UnexpectedContent: [400, 'This request does not support content.'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
 } as const satisfies Record<string, readonly [number, string]>;

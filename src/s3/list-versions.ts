@@ -6,7 +6,7 @@
 import type { VersionEntry } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
-import { ownerXml, sendXml } from './common.js';
+import { sendXml } from './common.js';
 import { listInputs } from './list.js';
 import { afterFromMarker, urlEncodeKey } from './list-page.js';
 import { listVersionsPage, type VersionCursor } from './list-versions-page.js';
@@ -45,13 +45,13 @@ export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   for (const { meta: o, isLatest } of page.entries) {
     const head = `${el('Key', enc(o.key))}${el('VersionId', o.versionId)}${el('IsLatest', isLatest)}${el('LastModified', isoDate(o.lastModifiedMs))}`;
     if (o.deleteMarker) {
-      xml += `<DeleteMarker>${head}${ownerXml(i.owner)}</DeleteMarker>`;
+      xml += `<DeleteMarker>${head}${i.ownerXmlOf(o)}</DeleteMarker>`;
       continue;
     }
     xml += `<Version>${head}${el('ETag', `"${o.etag}"`)}`;
     for (const alg of Object.keys(o.checksums)) xml += el('ChecksumAlgorithm', alg);
     if (Object.keys(o.checksums).length > 0 && o.checksumType) xml += el('ChecksumType', o.checksumType);
-    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${ownerXml(i.owner)}</Version>`;
+    xml += `${el('Size', o.sizeBytes)}<StorageClass>STANDARD</StorageClass>${i.ownerXmlOf(o)}</Version>`;
   }
   for (const cp of page.commonPrefixes) xml += `<CommonPrefixes>${el('Prefix', enc(cp))}</CommonPrefixes>`;
   if (i.encodeUrl) xml += el('EncodingType', 'url');

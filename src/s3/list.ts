@@ -4,6 +4,7 @@ import type { ObjectMeta } from '../store/api.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
 import { displayNameOf, intParam, ownerXml, requireBucket, sendXml } from './common.js';
+import { objectOwner } from './acl-stored.js';
 import { afterFromMarker, decodeContinuationToken, encodeContinuationToken, listPage, urlEncodeKey, type ListPage } from './list-page.js';
 import { S3_NS, el, isoDate } from './xml.js';
 
@@ -13,8 +14,8 @@ export interface ListInputs {
   delimiter: string | undefined;
   maxKeys: number;
   encodeUrl: boolean;
-  owner: string;
-  ownerDisplayName: string;
+  /** The <Owner> of a listed object: its ACL's owner (or the bucket owner), with the display name. */
+  ownerXmlOf: (o: ObjectMeta) => string;
 }
 
 export function listInputs(ctx: RequestContext): ListInputs {
@@ -28,8 +29,10 @@ export function listInputs(ctx: RequestContext): ListInputs {
     delimiter: d === undefined || d === '' ? undefined : d,
     maxKeys: intParam(ctx, 'max-keys', ctx.config.limits.maxListKeys, ctx.config.limits.maxListKeys),
     encodeUrl: enc !== undefined,
-    owner: b.owner,
-    ownerDisplayName: displayNameOf(ctx, b.owner),
+    ownerXmlOf: (o) => {
+      const id = objectOwner(b, o);
+      return ownerXml(id, displayNameOf(ctx, id));
+    },
   };
 }
 
@@ -47,7 +50,7 @@ function contentsXml(page: ListPage<ObjectMeta>, i: ListInputs, withOwner: boole
     xml += `<Contents>${el('Key', enc(o.key))}${el('LastModified', isoDate(o.lastModifiedMs))}${el('ETag', `"${o.etag}"`)}`;
     for (const alg of Object.keys(o.checksums)) xml += el('ChecksumAlgorithm', alg);
     if (Object.keys(o.checksums).length > 0 && o.checksumType) xml += el('ChecksumType', o.checksumType);
-    xml += `${el('Size', o.sizeBytes)}${withOwner ? ownerXml(i.owner, i.ownerDisplayName) : ''}<StorageClass>STANDARD</StorageClass></Contents>`;
+    xml += `${el('Size', o.sizeBytes)}${withOwner ? i.ownerXmlOf(o) : ''}<StorageClass>STANDARD</StorageClass></Contents>`;
   }
   for (const cp of page.commonPrefixes) xml += `<CommonPrefixes>${el('Prefix', enc(cp))}</CommonPrefixes>`;
   return xml;

@@ -83,7 +83,8 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
           assertObjectKey(o.key, limits.maxKeyBytes);
           if (o.versionId !== undefined && !isVersionIdSyntax(o.versionId)) throw invalidVersionId(o.versionId, 'VersionId');
           // The bucket policy decides each key (a Deny on a prefix must hold here as for DeleteObject).
-          authorizeAction(ctx, b, o.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', o.key);
+          // A version delete is not granted by a bucket ACL's WRITE (AWS: the bucket owner's alone).
+          authorizeAction(ctx, b, o.versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion', o.key, o.versionId === undefined ? 'DeleteObjects' : 'DeleteObjectVersion', o.versionId);
           const out = await deleteOne(ctx, bucket, mode, o.key, o.versionId);
           if (!req.quiet) results[base + i] = deletedXml(o.key, o.versionId, out);
         } catch (err) {

@@ -47,7 +47,8 @@ function bypassRequested(ctx: RequestContext): boolean {
 /** The bucket policy's verdict as a boolean: AccessDenied → false; anything else propagates. */
 function allowedTo(ctx: RequestContext, b: BucketMeta, action: string, key: string): boolean {
   try {
-    authorizeAction(ctx, b, action, key);
+    // Owner, root or the policy: no ACL permission grants an Object Lock action.
+    authorizeAction(ctx, b, action, key, action);
     return true;
   } catch (err) {
     if (err instanceof S3Error && err.code === 'AccessDenied') return false;
@@ -192,8 +193,9 @@ export function planWriteLock(ctx: RequestContext, b: BucketMeta, key: string, h
     return undefined;
   }
   const asked = lockFromHeaders(headers, Date.now());
-  if (asked.retention) authorizeAction(ctx, b, 's3:PutObjectRetention', key);
-  if (asked.legalHold !== undefined) authorizeAction(ctx, b, 's3:PutObjectLegalHold', key);
+  // Named as their own operations: a bucket ACL's WRITE does not grant setting a lock.
+  if (asked.retention) authorizeAction(ctx, b, 's3:PutObjectRetention', key, 'PutObjectRetention');
+  if (asked.legalHold !== undefined) authorizeAction(ctx, b, 's3:PutObjectLegalHold', key, 'PutObjectLegalHold');
   const out: WriteLock = {};
   if (asked.retention) out.retention = asked.retention;
   else if (lock.rule) out.rule = lock.rule;

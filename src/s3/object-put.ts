@@ -8,7 +8,7 @@ import { requireBucket, requireKey } from './common.js';
 import { CHECKSUM_HEADERS, quoteEtag, systemMetaFromHeaders, userMetaFromHeaders } from './object-meta.js';
 import { checksumsToRequest, planBody, streamBodyToWriter, verifyWritten } from './payload.js';
 import { etagMatches } from './conditional.js';
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
 import type { HeaderList } from '../http/response.js';
 import { tagsFromHeaders } from './tags.js';
 import { addExpirationHeader } from './lifecycle-handlers.js';
@@ -57,9 +57,9 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const tags = tagsFromHeaders(ctx.headers);
   const condition = writeCondition(ctx);
   refuseUnsupportedWriteHeaders(ctx.headers);
+  const acl = aclForNewObject(ctx, b);
   const lock = planWriteLock(ctx, b, key);
   assertLockedPutIntegrity(plan, lock);
-  checkObjectAcl(ctx);
   precheckWriteCondition(ctx, bucket, key, condition);
 
   const writer = ctx.engine.createWriter({
@@ -80,6 +80,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
   if (tags) req.tags = tags;
   if (condition) req.condition = condition;
+  if (acl !== undefined) req.acl = acl;
+  await noteObjectOwner(ctx, b, acl);
   const versioning = bucketVersioning(ctx.engine.getBucket(bucket) ?? b);
   if (versioning !== undefined) req.versioning = versioning;
   Object.assign(req, lockAtCommit(lock, ctx.engine.getBucket(bucket) ?? b, Date.now()));

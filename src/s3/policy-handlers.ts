@@ -3,10 +3,10 @@
 // (settings.policy) and compiled on first use; parsing and IAM evaluation are pure, in policy.ts.
 //
 // Who may do what:
-// - the bucket's owner (the identity that created it) and the node's root identity: everything,
-//   unless a Deny statement applies;
-// - anyone else — anonymous, or another identity from --identities-file, like another AWS account:
-//   only what the bucket policy explicitly allows, and no Deny matches; without a policy, AccessDenied;
+// - a Deny statement that applies wins; an Allow that applies allows;
+// - otherwise ownership and ACLs (acl-authorize.ts): the bucket's owner (the identity that created it)
+//   and the node's root identity everything on the bucket; anyone else — anonymous, or another identity
+//   from --identities-file, like another AWS account — what the bucket or object ACL grants;
 // - the bucket owner and the node's root identity may always Get/Put/DeleteBucketPolicy (as AWS lets
 //   the account root), so no policy can lock them out of fixing it. Nobody anonymous ever may.
 
@@ -14,6 +14,7 @@ import type { RequestContext } from '../http/context.js';
 import type { BucketMeta, ObjectMeta } from '../store/api.js';
 import type { AuthResult } from '../auth/request.js';
 import { S3Error } from './errors.js';
+import { aclAllowsList, aclPermits } from './acl-authorize.js';
 import { deleteBucketSetting, requireBucket, sendXml } from './common.js';
 import { readSmallBody } from './payload.js';
 import { S3_NS, el } from './xml.js';
@@ -273,29 +274,29 @@ function refuseOutsider(ctx: RequestContext): never {
 
 /**
  * Decide one (action, bucket, key) for this request's caller. Throws AccessDenied.
- * The owner and root need only the absence of an applicable Deny; outsiders need an Allow.
+ * A policy Deny wins (the owner and root are exempt only on the policy's own operations); a policy
+ * Allow allows; otherwise ownership or an ACL grant must (acl-authorize.ts): `aclOp` names the
+ * operation whose ACL permission counts, `versionId` the object version whose ACL decides.
  * No bucket: anonymous callers are refused, signed ones get the handler's NoSuchBucket.
  */
-export function authorizeAction(ctx: RequestContext, b: BucketMeta | undefined, action: string, key: string | undefined): void {
+export function authorizeAction(ctx: RequestContext, b: BucketMeta | undefined, action: string, key: string | undefined, aclOp: string = ctx.op, versionId: string | undefined = ctx.query.get('versionId')): void {
   if (b === undefined) {
     if (ctx.auth?.accessKeyId === undefined) refuseOutsider(ctx);
     return;
   }
-  const insider = isInsider(ctx, b);
   const policy = bucketPolicy(b);
-  if (!policy) {
-    if (!insider) refuseOutsider(ctx);
-    return;
+  if (policy) {
+    const decision = evaluatePolicy(policy, facts(ctx, action, b.name, key));
+    if (decision === 'deny' && !exemptFromDeny(ctx, b)) throw accessDenied();
+    if (decision === 'allow') return;
   }
-  const decision = evaluatePolicy(policy, facts(ctx, action, b.name, key));
-  if (decision === 'deny' && !exemptFromDeny(ctx, b)) throw accessDenied();
-  if (!insider && decision !== 'allow') throw accessDenied();
+  if (!aclPermits(ctx, b, aclOp, key, versionId)) refuseOutsider(ctx);
 }
 
 /**
  * The step after authentication (src/http/server.ts): the routed operation against the bucket's
- * owner and policy. The owner's (or root's) request to a bucket without a policy costs a cached
- * bucket lookup and one property read.
+ * policy, owner and ACLs. The owner's (or root's) request to a bucket without a policy, where nobody
+ * else owns an object, costs a cached bucket lookup and a few property reads.
  */
 export function authorizeRequest(ctx: RequestContext): void {
   const anonymous = ctx.auth?.accessKeyId === undefined;
@@ -308,34 +309,32 @@ export function authorizeRequest(ctx: RequestContext): void {
   }
   // Another identity creating an existing bucket learns BucketAlreadyExists from the handler, as S3 answers.
   if (ctx.op === 'CreateBucket' && !anonymous) return;
-  const insider = isInsider(ctx, b);
+  const versionId = ctx.query.get('versionId');
   const hasPolicy = b.settings[BUCKET_POLICY_SETTING] !== undefined;
   if (!hasPolicy) {
-    if (!insider) refuseOutsider(ctx);
+    if (!aclPermits(ctx, b, ctx.op, ctx.key, versionId)) refuseOutsider(ctx);
     return;
   }
   const action = policyActionOf(ctx.op, ctx.key === undefined ? undefined : ctx.query.get('versionId'));
   // Not governed by a bucket policy: the bucket's side only. Policy operations are for the owner's
   // side or an identity the policy names, never anonymous (AWS answers other accounts 405).
   if (action === null || action === undefined || (anonymous && POLICY_OPS.has(ctx.op))) {
-    if (!insider) refuseOutsider(ctx);
+    if (!aclPermits(ctx, b, ctx.op, ctx.key, versionId)) refuseOutsider(ctx);
     return;
   }
   // Per-key operations are decided key by key by their handlers.
   if (PER_KEY_OPS.has(ctx.op)) return;
-  authorizeAction(ctx, b, action, ctx.key);
-  if (!insider && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !existingObject(ctx, b.name, ctx.key)) {
+  authorizeAction(ctx, b, action, ctx.key, ctx.op, versionId);
+  if (!isInsider(ctx, b) && ctx.key !== undefined && (ctx.op === 'GetObject' || ctx.op === 'HeadObject') && !existingObject(ctx, b.name, ctx.key)) {
     // As S3: a missing key is NoSuchKey only to a caller who may list the bucket; otherwise AccessDenied,
     // so a public-read policy does not reveal which keys exist.
-    if (evaluatePolicy(bucketPolicy(b)!, facts(ctx, 's3:ListBucket', b.name, undefined)) !== 'allow') throw accessDenied();
+    if (evaluatePolicy(bucketPolicy(b)!, facts(ctx, 's3:ListBucket', b.name, undefined)) !== 'allow' && !aclAllowsList(ctx, b)) throw accessDenied();
   }
 }
 
-/** CopyObject / UploadPartCopy: the caller must also be allowed to read the source (version). */
+/** CopyObject / UploadPartCopy: the caller must also be allowed to read the source (version; its ACL: READ). */
 export function authorizeCopySource(ctx: RequestContext, srcBucket: string, srcKey: string, srcVersionId?: string): void {
-  const b = ctx.engine.getBucket(srcBucket);
-  if (b !== undefined && b.settings[BUCKET_POLICY_SETTING] === undefined && isInsider(ctx, b)) return;
-  authorizeAction(ctx, b, srcVersionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', srcKey);
+  authorizeAction(ctx, ctx.engine.getBucket(srcBucket), srcVersionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', srcKey, 'GetObject', srcVersionId);
 }
 
 // ------------------------------------------------------------------------------------------------

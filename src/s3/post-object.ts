@@ -20,7 +20,8 @@ import type { HeaderList } from '../http/response.js';
 import { MAX_POLICY_BASE64_CHARS } from '../auth/post-policy.js';
 import { uriEncode } from '../auth/sigv4.js';
 import { S3Error, xmlEscape } from './errors.js';
-import { checkObjectAcl } from './acl.js';
+import { aclForNewObject, noteObjectOwner } from './acl.js';
+import type { Acl } from './acl-model.js';
 import { authenticatePostForm } from './auth-glue.js';
 import { authorizeAction } from './policy-handlers.js';
 import { requireBucket } from './common.js';
@@ -143,7 +144,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const policy = authenticatePostForm(ctx, form, bucket);
     const b = requireBucket(ctx);
     assertObjectKey(key, limits.maxKeyBytes);
-    // Signed forms only (no anonymous POST): the bucket policy can still Deny this key.
+    // Signed or anonymous: the bucket policy (a Deny on this key, an Allow) and the bucket ACL (WRITE) decide.
     authorizeAction(ctx, b, 's3:PutObject', key);
     ctx.key = key;
 
@@ -159,8 +160,9 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     const system = systemMetaFromHeaders(h);
     const user = userMetaFromHeaders(h, limits.maxUserMetadataBytes);
     refuseUnsupportedWriteHeaders(Object.fromEntries(lower));
+    // The form's `acl` field (x-amz-grant-* are not form fields S3 reads).
+    const acl = aclForNewObject(ctx, b, lower.get('acl') ?? '');
     const lock = planWriteLock(ctx, b, key, Object.fromEntries(lower));
-    checkObjectAcl(ctx, lower.get('acl') ?? '');
     const tagging = lower.get('tagging');
     const tags: Tags | undefined = tagging === undefined ? undefined : parseTaggingXml(tagging, 'object');
 
@@ -168,6 +170,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     ctx.cleanups.push(() => writer.abort('request ended before commit'));
     const commit: Upload['commit'] = { bucket, key, system, user };
     if (tags) commit.tags = tags;
+    if (acl !== undefined) commit.acl = acl;
     const u: Upload = {
       bucket,
       key,
@@ -175,8 +178,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
       commit,
       plan,
       lock,
-      minBytes: policy.contentLengthRange?.min ?? 0,
-      maxBytes: Math.min(limits.maxObjectSizeBytes, policy.contentLengthRange?.max ?? Infinity),
+      minBytes: policy?.contentLengthRange?.min ?? 0,
+      maxBytes: Math.min(limits.maxObjectSizeBytes, policy?.contentLengthRange?.max ?? Infinity),
       status: successStatus(lower.get('success_action_status')),
       receivedBytes: 0,
       ended: false,
@@ -353,7 +356,8 @@ export async function postObject(ctx: RequestContext): Promise<void> {
     if (!fileSeen) {
       const form: Record<string, string> = {};
       for (const [n, v] of fields) form[n] = v;
-      authenticatePostForm(ctx, form, bucket);
+      // An anonymous form must still be one this bucket accepts from anybody.
+      if (authenticatePostForm(ctx, form, bucket) === undefined) authorizeAction(ctx, ctx.engine.getBucket(bucket), 's3:PutObject', undefined);
     }
     throw new S3Error('IncorrectNumberOfFilesInPostRequest');
   }
@@ -367,6 +371,7 @@ export async function postObject(ctx: RequestContext): Promise<void> {
   const checksums = verifyDigests(u.plan, data, {});
   const req: CommitRequest = { ...u.commit, layout: data.layout, sizeBytes: data.sizeBytes, etag: data.md5Hex, checksums };
   if (Object.keys(checksums).length > 0) req.checksumType = 'FULL_OBJECT';
+  await noteObjectOwner(ctx, requireBucket(ctx), req.acl as Acl | undefined);
   const atCommit = requireBucket(ctx);
   const versioning = bucketVersioning(atCommit);
   if (versioning !== undefined) req.versioning = versioning;

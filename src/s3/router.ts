@@ -13,12 +13,11 @@ import { postObject } from './post-object.js';
 import { listObjects } from './list.js';
 import { listObjectVersions } from './list-versions.js';
 import { getObjectAttributes } from './object-attributes.js';
-import { putBucketAcl, putObjectAcl } from './acl.js';
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from './acl.js';
+import { deleteBucketOwnershipControls, getBucketOwnershipControls, putBucketOwnershipControls } from './ownership.js';
 import {
   UNSUPPORTED_BUCKET_SUBRESOURCES,
   UNSUPPORTED_OBJECT_SUBRESOURCES,
-  getBucketAcl,
-  getObjectAcl,
   notImplemented,
 } from './subresources.js';
 import * as unconf from './unconfigured.js';
@@ -121,9 +120,9 @@ export const ROUTES: Route[] = [
   { op: 'DeleteBucketReplication', method: 'DELETE', scope: 'bucket', query: ['replication'], handler: unconf.deleteBucketReplication },
   { op: 'GetObjectLockConfiguration', method: 'GET', scope: 'bucket', query: ['object-lock'], handler: lock.getObjectLockConfiguration },
   { op: 'PutObjectLockConfiguration', method: 'PUT', scope: 'bucket', query: ['object-lock'], handler: lock.putObjectLockConfiguration },
-  { op: 'GetBucketOwnershipControls', method: 'GET', scope: 'bucket', query: ['ownershipControls'], handler: unconf.getBucketOwnershipControls },
-  { op: 'PutBucketOwnershipControls', method: 'PUT', scope: 'bucket', query: ['ownershipControls'], handler: unconf.putBucketOwnershipControls },
-  { op: 'DeleteBucketOwnershipControls', method: 'DELETE', scope: 'bucket', query: ['ownershipControls'], handler: unconf.deleteBucketOwnershipControls },
+  { op: 'GetBucketOwnershipControls', method: 'GET', scope: 'bucket', query: ['ownershipControls'], handler: getBucketOwnershipControls },
+  { op: 'PutBucketOwnershipControls', method: 'PUT', scope: 'bucket', query: ['ownershipControls'], handler: putBucketOwnershipControls },
+  { op: 'DeleteBucketOwnershipControls', method: 'DELETE', scope: 'bucket', query: ['ownershipControls'], handler: deleteBucketOwnershipControls },
   { op: 'GetBucketLogging', method: 'GET', scope: 'bucket', query: ['logging'], handler: unconf.getBucketLogging },
   { op: 'PutBucketLogging', method: 'PUT', scope: 'bucket', query: ['logging'], handler: unconf.putBucketLogging },
   { op: 'GetBucketNotificationConfiguration', method: 'GET', scope: 'bucket', query: ['notification'], handler: unconf.getBucketNotification },

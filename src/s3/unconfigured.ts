@@ -3,7 +3,7 @@
 // 501, so each read gets exactly what S3 answers for a bucket where the feature is not configured.
 // Writes that would turn a feature on are refused honestly (never stored, never pretended); writes
 // that ask for the state Strata is already in (logging off, no notifications, accelerate suspended,
-// the bucket owner pays, ACLs disabled) succeed and change nothing. The table is in src/s3/README.md.
+// the bucket owner pays) succeed and change nothing. The table is in src/s3/README.md.
 
 import type { RequestContext } from '../http/context.js';
 import { S3Error } from './errors.js';
@@ -36,7 +36,7 @@ function bucketName(ctx: RequestContext): { BucketName: string } {
  * Reads a small configuration body (bounded like every small XML body) and returns the children of
  * its root element, which must be `root` ({} for an empty element). Anything else is MalformedXML.
  */
-async function readConfig(ctx: RequestContext, root: string): Promise<Record<string, unknown>> {
+export async function readConfig(ctx: RequestContext, root: string): Promise<Record<string, unknown>> {
   const doc = parseXml(await readSmallBody(ctx, ctx.config.limits.maxXmlBodyBytes));
   const keys = Object.keys(doc);
   if (keys.length !== 1 || keys[0] !== root) throw new S3Error('MalformedXML');
@@ -50,7 +50,7 @@ async function readConfig(ctx: RequestContext, root: string): Promise<Record<str
 }
 
 /** Every child element must be one of `allowed`. */
-function onlyElements(conf: Record<string, unknown>, allowed: readonly string[]): void {
+export function onlyElements(conf: Record<string, unknown>, allowed: readonly string[]): void {
   for (const k of Object.keys(conf)) if (!allowed.includes(k)) throw new S3Error('MalformedXML');
 }
 
@@ -132,57 +132,6 @@ export async function putBucketReplication(ctx: RequestContext): Promise<void> {
 }
 
 export async function deleteBucketReplication(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  noContent(ctx);
-}
-
-// --- CreateBucket headers that would turn these features on ----------------------------------------
-
-/**
- * CreateBucket: `x-amz-object-ownership` other than BucketOwnerEnforced would enable ACLs. Refused
- * before anything is created, never a bucket silently without them. (`x-amz-bucket-object-lock-enabled`
- * is served: object-lock-handlers.ts.)
- */
-export function checkCreateBucketFeatures(ctx: RequestContext): void {
-  const ownership = ctx.headers['x-amz-object-ownership'];
-  if (ownership === undefined || ownership === 'BucketOwnerEnforced') return;
-  if (!OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('InvalidArgument', undefined, { details: { ArgumentName: 'x-amz-object-ownership', ArgumentValue: ownership } });
-  throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
-}
-
-// --- ownership controls ----------------------------------------------------------------------------
-
-const OBJECT_OWNERSHIPS = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
-
-/** Always BucketOwnerEnforced: ACLs are disabled on every Strata bucket (acl.ts). */
-export async function getBucketOwnershipControls(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  sendXml(ctx, 200, `<OwnershipControls xmlns="${S3_NS}"><Rule>${el('ObjectOwnership', 'BucketOwnerEnforced')}</Rule></OwnershipControls>`);
-}
-
-export async function putBucketOwnershipControls(ctx: RequestContext): Promise<void> {
-  requireBucket(ctx);
-  const conf = await readConfig(ctx, 'OwnershipControls');
-  onlyElements(conf, ['Rule']);
-  const rule = conf['Rule'];
-  // Exactly one rule, as S3 requires.
-  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) throw new S3Error('MalformedXML');
-  const fields = rule as Record<string, unknown>;
-  onlyElements(fields, ['ObjectOwnership']);
-  const ownership = text(fields['ObjectOwnership']);
-  if (ownership === undefined || !OBJECT_OWNERSHIPS.includes(ownership)) throw new S3Error('MalformedXML');
-  if (ownership !== 'BucketOwnerEnforced') {
-    throw new S3Error('NotImplemented', `Object Ownership ${ownership} is not supported by Strata: ACLs are disabled (BucketOwnerEnforced) on every bucket.`);
-  }
-  ok(ctx);
-}
-
-/**
- * S3 would then have no ownership controls (ACLs enabled, ObjectWriter behaviour). Strata keeps ACLs
- * disabled — the stricter state — and keeps answering BucketOwnerEnforced; refusing would only break
- * tools that remove the setting before the bucket (terraform destroy).
- */
-export async function deleteBucketOwnershipControls(ctx: RequestContext): Promise<void> {
   requireBucket(ctx);
   noContent(ctx);
 }

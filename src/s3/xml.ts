@@ -36,8 +36,22 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Object' || name === 'Part',
 });
 
+// ACL bodies need one attribute, the Grantee's xsi:type (read as '@_type' once prefixes are removed).
+const attributeParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
 /** Parses a request body; anything that is not well-formed XML is MalformedXML. */
-export function parseXml(body: Buffer | string): Record<string, unknown> {
+export function parseXml(body: Buffer | string, options: { attributes?: boolean } = {}): Record<string, unknown> {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') throw new S3Error('MalformedXML');
   // DOCTYPE enables entity tricks (billion laughs); S3 bodies never need one.
@@ -45,7 +59,7 @@ export function parseXml(body: Buffer | string): Record<string, unknown> {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new S3Error('MalformedXML');
   try {
-    const out = parser.parse(text) as unknown;
+    const out = (options.attributes === true ? attributeParser : parser).parse(text) as unknown;
     if (!out || typeof out !== 'object') throw new S3Error('MalformedXML');
     return out as Record<string, unknown>;
   } catch (err) {

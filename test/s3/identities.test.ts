@@ -54,6 +54,12 @@ describe('identities file: validation', () => {
     expect(store.lookup('carol-key')?.displayName).toBe('carol-key');
   });
 
+  it('an optional email resolves ACL grants by e-mail address, case-insensitively', async () => {
+    const store = await loadIdentityStore(ROOT, await write('mail.json', JSON.stringify([{ ...ALICE, email: 'Alice@Example.com' }, BOB])));
+    expect(store.lookupByEmail('alice@example.COM')?.accessKeyId).toBe('alice-key');
+    expect(store.lookupByEmail('bob@example.com')).toBeUndefined();
+  });
+
   it.each([
     ['not JSON', '[{', /not valid JSON/],
     ['not an array', JSON.stringify(ALICE), /must be a JSON array/],
@@ -65,6 +71,8 @@ describe('identities file: validation', () => {
     ['a duplicate id', JSON.stringify([ALICE, BOB, { ...ALICE, secretAccessKey: 'other-secret-123' }]), /entry 2 .*duplicate access key id alice-key/],
     ['the root key id', JSON.stringify([{ ...ALICE, accessKeyId: ROOT.accessKeyId }]), /entry 0 \(the root access key\).*duplicate/],
     ['a control character in a name', JSON.stringify([{ ...ALICE, displayName: 'a\nb' }]), /entry 0: displayName/],
+    ['an email that is not an address', JSON.stringify([{ ...ALICE, email: 'alice at example' }]), /entry 0: email must be/],
+    ['a duplicate email (any case)', JSON.stringify([{ ...ALICE, email: 'a@x.io' }, { ...BOB, email: 'A@X.io' }]), /entry 1 .*duplicate email/],
   ])('refuses %s, naming the file and the entry', async (_what, text, reason) => {
     const p = await write('bad.json', text);
     const err = await loadIdentityStore(ROOT, p).catch((e: unknown) => e);

@@ -143,38 +143,16 @@ describe('object lock, retention, legal hold on a bucket without Object Lock', (
   });
 });
 
-describe('CreateBucket headers that would turn these features on', () => {
-  it('ObjectOwnership other than BucketOwnerEnforced → 501, no bucket', async () => {
-    for (const o of ['ObjectWriter', 'BucketOwnerPreferred'] as const) {
-      await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: 'unconf-writer', ObjectOwnership: o })), 'NotImplemented', 501);
-    }
-    await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'unconf-writer' })), 'NotFound', 404);
-  });
-
+describe('CreateBucket headers for features that are served', () => {
+  // x-amz-object-ownership: acl.test.ts; x-amz-bucket-object-lock-enabled: the Object Lock tests.
   it('ObjectOwnership BucketOwnerEnforced and ObjectLockEnabledForBucket false create the bucket', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'unconf-enforced', ObjectOwnership: 'BucketOwnerEnforced', ObjectLockEnabledForBucket: false }));
     await s3.send(new HeadBucketCommand({ Bucket: 'unconf-enforced' }));
   });
 });
 
-describe('ownership controls: always BucketOwnerEnforced (ACLs disabled)', () => {
-  it('Get answers BucketOwnerEnforced', async () => {
-    const out = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: B }));
-    expect(out.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
-  });
-
-  it('Put BucketOwnerEnforced → 200; ObjectWriter / BucketOwnerPreferred → 501; Delete → 204 and still enforced', async () => {
-    const put = await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: B, OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
-    expect(put.$metadata.httpStatusCode).toBe(200);
-    for (const o of ['ObjectWriter', 'BucketOwnerPreferred'] as const) {
-      await expectS3Error(s3.send(new PutBucketOwnershipControlsCommand({ Bucket: B, OwnershipControls: { Rules: [{ ObjectOwnership: o }] } })), 'NotImplemented', 501);
-    }
-    const del = await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: B }));
-    expect(del.$metadata.httpStatusCode).toBe(204);
-    const out = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: B }));
-    expect(out.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('BucketOwnerEnforced');
-  });
-
+// Ownership controls are stored and applied (ownership.ts); their behaviour is tested in acl.test.ts.
+describe('ownership controls: validation', () => {
   it('an unknown ownership, two rules or bad XML → MalformedXML', async () => {
     const rule = (o: string): string => `<Rule><ObjectOwnership>${o}</ObjectOwnership></Rule>`;
     expect((await raw('PUT', 'ownershipControls', `<OwnershipControls>${rule('Everyone')}</OwnershipControls>`)).code).toBe('MalformedXML');

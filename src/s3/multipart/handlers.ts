@@ -1,7 +1,7 @@
 // The multipart operations on the wire. Each handler reads top-down: validate the request, find the
 // upload, hand the body to the S3 layer's payload pipeline (src/s3/payload.ts), call the service,
 // render XML with the S3 layer's helpers.
-import { checkObjectAcl } from '../acl.js';
+import { aclForNewObject, noteObjectOwner } from '../acl.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type Engine, type WrittenData } from '../../store/api.js';
 import type { RequestContext } from '../../http/context.js';
 import type { HeaderList } from '../../http/response.js';
@@ -134,9 +134,10 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   const key = requireKey(ctx);
   assertObjectKey(key, ctx.config.limits.maxKeyBytes);
   refuseUnsupportedWriteHeaders(ctx.headers);
+  // Decided now (the owner is whoever initiates), kept in the upload record, applied at Complete.
+  const acl = aclForNewObject(ctx, b);
   // What the Create asked for is kept with the upload; the bucket default is decided at completion.
   const lock = planWriteLock(ctx, b, key);
-  checkObjectAcl(ctx);
   const svc = await service(ctx);
   const h = ctx.headers;
   let checksumAlgorithm: ChecksumAlgorithm | undefined;
@@ -154,6 +155,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   }
   const storageClass = h['x-amz-storage-class'];
   const tags = tagsFromHeaders(h);
+  await noteObjectOwner(ctx, b, acl);
   const upload = await svc.create({
     bucket: ctx.bucket!,
     key,
@@ -164,6 +166,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ...(principal(ctx) !== undefined ? { owner: principal(ctx)! } : {}),
     ...(storageClass ? { storageClass } : {}),
     ...(tags !== undefined ? { tags } : {}),
+    ...(acl !== undefined ? { acl } : {}),
     ...(lock?.retention !== undefined ? { retention: lock.retention } : {}),
     ...(lock?.legalHold === true ? { legalHold: true } : {}),
   });

@@ -35,6 +35,8 @@ export interface UploadRecord {
   storageClass?: string;
   /** x-amz-tagging of the Create request, validated then; applied to the object at completion. */
   tags?: Record<string, string>;
+  /** The object's ACL from the Create request (acl-model.ts's stored form), applied at completion. */
+  acl?: unknown;
   /** x-amz-object-lock-* of the Create request (Object Lock buckets), applied to the object at completion. */
   retention?: ObjectRetention;
   legalHold?: boolean;

@@ -48,6 +48,8 @@ export interface CreateUploadRequest {
   owner?: Principal;
   storageClass?: string;
   tags?: Record<string, string>;
+  /** Stored ACL for the completed object (opaque here). */
+  acl?: unknown;
   /** Object Lock the object starts with (x-amz-object-lock-* of the Create request). */
   retention?: ObjectRetention;
   legalHold?: boolean;
@@ -187,6 +189,7 @@ export class MultipartService {
       ...(req.owner !== undefined ? { owner: req.owner } : {}),
       ...(req.storageClass !== undefined ? { storageClass: req.storageClass } : {}),
       ...(req.tags !== undefined && Object.keys(req.tags).length > 0 ? { tags: req.tags } : {}),
+      ...(req.acl !== undefined ? { acl: req.acl } : {}),
       ...(req.retention !== undefined ? { retention: req.retention } : {}),
       ...(req.legalHold === true ? { legalHold: true } : {}),
     };
@@ -417,6 +420,7 @@ export class MultipartService {
           ...(upload.checksumType !== undefined ? { checksumType: upload.checksumType } : {}),
           parts,
           ...(upload.tags !== undefined ? { tags: upload.tags } : {}),
+          ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
           ...(options.condition !== undefined ? { condition: options.condition } : {}),
           ...(options.versioning !== undefined ? { versioning: options.versioning } : {}),
           ...((upload.retention ?? options.defaultRetention) !== undefined ? { retention: upload.retention ?? options.defaultRetention! } : {}),
