@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The second names any file whose worker died mid-run (vitest itself says only "Worker exited unexpectedly").
+    reporters: ['default', './test/helpers/unfinished-reporter.ts'],
   },
 });
