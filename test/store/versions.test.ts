@@ -238,15 +238,27 @@ describe('engine versions', () => {
     }
   });
 
-  it('scrub repairs a rotten shard of a noncurrent version', async () => {
+  /** An engine whose bucket b holds key k with a noncurrent version `old` (one shard rotten) under a newer one. */
+  async function rottenNoncurrent(seed: number, shard: number, fn: (e: StrataEngine, dir: string, old: ObjectMeta, data: Buffer) => Promise<void>): Promise<void> {
     const dir = await newDir();
     const e = await openEngine(testConfig(dir));
     try {
       await e.createBucket('b', 'o');
-      const data = patternBytes(50_000, 7);
+      const data = patternBytes(50_000 + seed * 1000, seed);
       const old = await put(e, 'b', 'k', data, 'Enabled');
       await put(e, 'b', 'k', patternBytes(10, 8), 'Enabled');
-      flipShard(dir, old, 0, 1);
+      flipShard(dir, old, 0, shard);
+      await fn(e, dir, old, data);
+      const now = e.headVersion('b', 'k', old.versionId)!;
+      expect(now.layout).not.toEqual(old.layout);
+      expect((await readAll(e, now)).equals(data)).toBe(true);
+    } finally {
+      await e.close();
+    }
+  }
+
+  it('scrub repairs a rotten shard of a noncurrent version', async () => {
+    await rottenNoncurrent(7, 1, async (e) => {
       const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0 });
       try {
         const r = await dur.scrub({ repair: true, rateBytesPerSec: Infinity });
@@ -256,23 +268,11 @@ describe('engine versions', () => {
       } finally {
         await dur.close();
       }
-      const now = e.headVersion('b', 'k', old.versionId)!;
-      expect(now.layout).not.toEqual(old.layout);
-      expect((await readAll(e, now)).equals(data)).toBe(true);
-    } finally {
-      await e.close();
-    }
+    });
   });
 
   it('a read of a noncurrent version that meets a rotten shard heals that version', async () => {
-    const dir = await newDir();
-    const e = await openEngine(testConfig(dir));
-    try {
-      await e.createBucket('b', 'o');
-      const data = patternBytes(60_000, 9);
-      const old = await put(e, 'b', 'k', data, 'Enabled');
-      await put(e, 'b', 'k', patternBytes(10, 8), 'Enabled');
-      flipShard(dir, old, 0, 0);
+    await rottenNoncurrent(9, 0, async (e, _dir, old, data) => {
       expect((await readAll(e, e.headVersion('b', 'k', old.versionId)!)).equals(data)).toBe(true);
       expect(e.repairQueue.size).toBe(1);
       const dur = new Durability(e, { scrubEnabled: false, driveCheckIntervalMs: 0, compactionIntervalMs: 0, healIntervalMs: 3_600_000 });
@@ -283,10 +283,7 @@ describe('engine versions', () => {
       } finally {
         await dur.close();
       }
-      expect(e.headVersion('b', 'k', old.versionId)!.layout).not.toEqual(old.layout);
-    } finally {
-      await e.close();
-    }
+    });
   });
 
   it('Object Lock fields per version: set at commit, changed by updateObjectLock, guards refuse atomically, kept by a rebuild', async () => {
