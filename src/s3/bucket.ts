@@ -3,7 +3,7 @@
 import { aclForNewBucket } from './acl.js';
 import { ownershipHeader } from './ownership.js';
 import { BUCKET_ACL_SETTING, OWNERSHIP_SETTING } from './acl-stored.js';
-import { enableObjectLockOnNewBucket, objectLockRequestedOnCreate } from './object-lock-handlers.js';
+import { objectLockSettingsForNewBucket, objectLockRequestedOnCreate } from './object-lock-handlers.js';
 import type { RequestContext } from '../http/context.js';
 import { S3Error, fromStoreError, xmlEscape } from './errors.js';
 import { StoreError } from '../store/api.js';
@@ -74,19 +74,17 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
     // One owner namespace today: the same identity gets BucketAlreadyOwnedByYou, others BucketAlreadyExists.
     throw new S3Error(mine ? 'BucketAlreadyOwnedByYou' : 'BucketAlreadyExists', undefined, { details: { BucketName: name } });
   }
+  // Everything the request asks for goes into the creating record: a crash can't leave the bucket
+  // without its Object Lock (a client's retry would then re-create it as a plain one) or its controls.
+  const settings: Record<string, unknown> = objectLock ? objectLockSettingsForNewBucket() : {};
+  if (ownership !== undefined) settings[OWNERSHIP_SETTING] = ownership;
+  if (acl !== undefined) settings[BUCKET_ACL_SETTING] = acl;
   try {
-    await ctx.engine.createBucket(name, ctx.auth?.accessKeyId ?? '');
+    await ctx.engine.createBucket(name, ctx.auth?.accessKeyId ?? '', settings);
   } catch (err) {
     if (err instanceof StoreError && err.code === 'BucketExists') throw fromStoreError(err, { bucket: name });
     throw err;
   }
-  // A second record: a crash between the two leaves a private bucket without controls — access can
-  // only be narrower than asked, never wider.
-  const settings: Record<string, unknown> = {};
-  if (ownership !== undefined) settings[OWNERSHIP_SETTING] = ownership;
-  if (acl !== undefined) settings[BUCKET_ACL_SETTING] = acl;
-  if (Object.keys(settings).length > 0) await ctx.engine.updateBucketSettings(name, settings);
-  if (objectLock) await enableObjectLockOnNewBucket(ctx, name);
   ctx.res.send(200, { Location: '/' + name }, '');
 }
 

@@ -88,13 +88,12 @@ export function objectLockRequestedOnCreate(ctx: RequestContext): boolean {
 }
 
 /**
- * Right after the bucket is created: one settings patch turns versioning and Object Lock on together.
- * The bucket and this patch are two records: a crash between them leaves a plain bucket, but the client
- * got no 200 and so never believes it locked (a retry gets BucketAlreadyOwnedByYou, and
- * PutObjectLockConfiguration after PutBucketVersioning Enabled turns it on).
+ * The settings a bucket created with Object Lock starts with: versioning Enabled, Object Lock on. They are
+ * part of the creating record (engine.createBucket's settings), so no crash leaves a plain bucket behind —
+ * which a client's retry, answered 200 by the us-east-1 re-create rule, would have taken as locked.
  */
-export async function enableObjectLockOnNewBucket(ctx: RequestContext, name: string): Promise<void> {
-  await ctx.engine.updateBucketSettings(name, { [BUCKET_VERSIONING_SETTING]: 'Enabled', [BUCKET_OBJECT_LOCK_SETTING]: { enabled: true } satisfies BucketObjectLock });
+export function objectLockSettingsForNewBucket(): Record<string, unknown> {
+  return { [BUCKET_VERSIONING_SETTING]: 'Enabled', [BUCKET_OBJECT_LOCK_SETTING]: { enabled: true } satisfies BucketObjectLock };
 }
 
 export async function getObjectLockConfiguration(ctx: RequestContext): Promise<void> {

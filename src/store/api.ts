@@ -283,7 +283,11 @@ export interface ReadOptions {
 export interface Engine {
   readonly config: EngineConfig;
 
-  createBucket(name: string, owner: string): Promise<BucketMeta>; // BucketExists
+  /**
+   * BucketExists. `settings` are part of the creating record, so a bucket never exists without them
+   * (Object Lock, ownership, ACL asked for at creation).
+   */
+  createBucket(name: string, owner: string, settings?: Record<string, unknown>): Promise<BucketMeta>;
   deleteBucket(name: string): Promise<void>; // NoSuchBucket | BucketNotEmpty
   getBucket(name: string): BucketMeta | undefined;
   listBuckets(): BucketMeta[];

@@ -260,11 +260,11 @@ export class StrataEngine implements Engine {
     };
   }
 
-  async createBucket(name: string, owner: string): Promise<BucketMeta> {
+  async createBucket(name: string, owner: string, settings: Record<string, unknown> = {}): Promise<BucketMeta> {
     this.assertOpen();
     if (this.bucketView(name)) throw new StoreError('BucketExists', `bucket ${name} exists`);
     const seq = this.nextSeq();
-    const bucketMeta: BucketMeta = { name, createdMs: Date.now(), owner, settings: {} };
+    const bucketMeta: BucketMeta = { name, createdMs: Date.now(), owner, settings: { ...settings } };
     await this.commit(RecordType.BucketCreate, { seq, bucketMeta }, this.onlineDrives(), undefined, this.setPendingBucket(name, bucketMeta, seq));
     return bucketMeta;
   }

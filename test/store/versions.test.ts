@@ -405,4 +405,24 @@ describe('engine versions', () => {
       await e.close();
     }
   });
+
+  it('a bucket created with settings (versioning, Object Lock) has them from its first record on', async () => {
+    const dir = await newDir();
+    const config = testConfig(dir);
+    let e = await openEngine(config);
+    try {
+      const b = await e.createBucket('locked', 'o', { versioning: 'Enabled', objectLock: { enabled: true } });
+      expect(b.settings).toEqual({ versioning: 'Enabled', objectLock: { enabled: true } });
+      expect(e.getBucket('locked')!.settings).toEqual(b.settings);
+    } finally {
+      await e.close();
+    }
+    await rebuildIndex(config);
+    e = await openEngine(config);
+    try {
+      expect(e.getBucket('locked')!.settings).toEqual({ versioning: 'Enabled', objectLock: { enabled: true } });
+    } finally {
+      await e.close();
+    }
+  });
 });
